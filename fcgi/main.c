@@ -1,6 +1,77 @@
 /*
  * main.c - entry point of bin/switchboard.
+ *
+ * Started by a web server (stdin is a FastCGI socket) it serves requests;
+ * run from a shell with a subcommand it is the command-line tool.  Each
+ * subcommand lives in its own cmd_*.c file and is listed in the table
+ * below, which is also what --help prints.
  */
-#include "util.h"
+#include "cli.h"
+#include "config.h"
+#include "serve.h"
+#include "version.h"
+
+#include <fcgiapp.h>
 #include <stdio.h>
-int main(void) { puts("switchboard"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *help;
+} Command;
+
+static int cmd_help(int argc, char **argv);
+
+static const Command commands[] = {
+	{"serve", cmd_serve, "[--socket PATH|:PORT]", "serve FastCGI (the default when a web server starts the program)"},
+	{"migrate", cmd_migrate, "", "apply pending database migrations"},
+	{"config", cmd_config, "", "print the effective configuration and where each value came from"},
+	{"worker", cmd_worker, "[--once]", "run queued jobs (classify, draft, send, summary)"},
+	{"classify", cmd_classify, "TEXT", "classify TEXT with the configured provider; prints JSON"},
+	{"simulate-sms", cmd_simulate_sms, "--from NUMBER --body TEXT [--url BASE]", "post a signed inbound SMS to a running server"},
+	{"twilio-verify", cmd_twilio_verify, "--url URL --signature SIG [--json] < BODY", "check a Twilio webhook signature"},
+	{"token", cmd_token, "add NAME | list | revoke NAME", "manage API bearer tokens"},
+	{"render", cmd_render, "TEMPLATE [DATA.json] [--partials DIR]", "render a Mustache template to standard output"},
+	{"help", cmd_help, "", "this list"},
+};
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("Switchboard %s - a client-request desk (SMS in, tasks, drafts, replies).\n\n"
+	       "Usage: switchboard COMMAND [ARGS]\n"
+	       "       switchboard            (under a web server: serve FastCGI)\n\n"
+	       "Commands:\n", SB_VERSION);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		printf("  %-14s %-36s %s\n", commands[i].name, commands[i].args, commands[i].help);
+	printf("\nSettings come from the environment and $SWITCHBOARD_DATA/switchboard.conf;\n"
+	       "`switchboard config` lists them.  Each command takes --help.\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		if (!FCGX_IsCGI())
+			return serve_fcgi(0);
+		cmd_help(0, NULL);
+		return 2;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+		return cmd_help(0, NULL);
+	if (strcmp(name, "--version") == 0) {
+		printf("switchboard %s\n", SB_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "switchboard: unknown command '%s' (see switchboard --help)\n", name);
+	return 2;
+}

@@ -50,7 +50,7 @@ void buf_append(Buf *b, const void *p, size_t n);
 void buf_puts(Buf *b, const char *s);
 void buf_putc(Buf *b, char c);
 void buf_printf(Buf *b, const char *fmt, ...) SB_PRINTF(2, 3);
-void buf_vprintf(Buf *b, const char *fmt, va_list ap);
+void buf_vprintf(Buf *b, const char *fmt, va_list ap) SB_PRINTF(2, 0);
 const char *buf_cstr(Buf *b);                /* never NULL ("" while empty) */
 char *buf_detach(Buf *b);                    /* caller frees; b left empty */
 

@@ -1,0 +1,30 @@
+/*
+ * serve.h - the FastCGI program's process-wide state and accept loop.
+ */
+#ifndef SB_SERVE_H
+#define SB_SERVE_H
+
+#include "mustache.h"
+#include "store.h"
+
+typedef struct Ctx Ctx;
+
+typedef struct {
+	Store *store;    /* NULL while the database cannot be opened */
+	char *store_err; /* why, for /health */
+	TplCache *tpl;
+} App;
+
+/* Open the database (migrating it) and the template cache.  A database
+ * that cannot be opened is remembered, not fatal: /health reports it. */
+void app_open(App *app);
+void app_close(App *app);
+void app_begin_request(App *app, Ctx *c);
+void app_end_request(App *app, Ctx *c);
+/* Why the store is unavailable (NULL when it is fine). */
+const char *app_store_error(void);
+
+/* Serve FastCGI requests on listen_fd (0 when started by a web server). */
+int serve_fcgi(int listen_fd);
+
+#endif

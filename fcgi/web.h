@@ -1,0 +1,102 @@
+/*
+ * web.h - the request/response context every handler receives, the route
+ * table's shape and the helpers handlers use to answer.
+ *
+ * The dispatcher (router.c) parses and validates the request before a
+ * handler runs: method, path parameters, query string, form body and
+ * cookies are well-formed by then.  Everything hanging off a Ctx lives in
+ * its arena and is released when the request ends.
+ */
+#ifndef SB_WEB_H
+#define SB_WEB_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "form.h"
+#include "mustache.h"
+#include "store.h"
+#include "util.h"
+
+/* Route flags, enforced by the dispatcher. */
+enum {
+	R_API = 1 << 0,     /* JSON errors; under /api/ */
+	R_RAW_BODY = 1 << 1, /* handler reads the raw body (JSON, multipart): no form parsing */
+	R_FORM = 1 << 2,    /* parse an x-www-form-urlencoded body into c->form */
+	R_TOKEN = 1 << 4,   /* needs `Authorization: Bearer TOKEN` (401 otherwise); sets c->actor */
+	R_NO_DB = 1 << 3,   /* works without the database (the dispatcher answers 503 otherwise) */
+};
+
+typedef struct Ctx Ctx;
+typedef void (*Handler)(Ctx *c);
+
+typedef struct {
+	const char *method;  /* "GET", "POST", ... */
+	const char *pattern; /* "/api/tasks/:id" */
+	Handler handler;
+	int flags;
+} Route;
+
+#define MAX_PATH_PARAMS 4
+
+struct Ctx {
+	Arena *arena;
+	Store *store;
+	TplCache *tpl;
+	const char *request_id;
+
+	/* request */
+	const char *method;
+	const char *path;        /* decoded path, no query */
+	const char *raw_uri;     /* REQUEST_URI exactly as received: path and query */
+	const char *query_raw;   /* "" when absent */
+	const char *content_type;
+	const char *remote_addr;
+	const char *body;        /* raw body (NUL-terminated), may be NULL */
+	size_t body_len;
+	Params query, form, cookies;
+	const char *param_names[MAX_PATH_PARAMS];
+	const char *param_values[MAX_PATH_PARAMS];
+	int nparams;
+	const Route *route;
+	const char *actor;       /* who acts: "api:NAME", "user:LOGIN", "twilio", "anonymous" */
+	int64_t token_id;
+	const char *(*header)(Ctx *c, const char *cgi_name); /* "HTTP_X_TWILIO_SIGNATURE" */
+	void *fcgx;
+
+	/* response */
+	int status;
+	const char *resp_type;
+	Buf resp_headers; /* extra header lines, each ending in \r\n */
+	Buf resp_body;
+};
+
+/* Path parameter by name (":id" → "id"), or NULL. */
+const char *path_param(Ctx *c, const char *name);
+/* Path parameter as a positive integer id; 0 when absent or not a number. */
+int64_t path_id(Ctx *c, const char *name);
+
+/* Answer with a body (copied).  type e.g. "application/json". */
+void respond(Ctx *c, int status, const char *type, const char *body, size_t len);
+/* Answer with a JSON value (stolen: the function decrefs it). */
+void respond_json(Ctx *c, int status, json_t *v);
+/* Render a page template with data (stolen) inside the layout. */
+void respond_page(Ctx *c, int status, const char *template, json_t *data);
+/* Client or server error: JSON {"error":{code,message,field}} under /api/
+ * and for R_API routes, else an HTML page.  field may be NULL.  Logs it. */
+void respond_error(Ctx *c, int status, const char *code, const char *message, const char *field);
+void respond_redirect(Ctx *c, const char *location);
+void add_header(Ctx *c, const char *name, const char *value);
+
+/* One line on stderr carrying the request id and route. */
+void ctx_log(Ctx *c, const char *fmt, ...) SB_PRINTF(2, 3);
+
+/* The route table, defined in routes.c. */
+extern const Route sb_routes[];
+extern const size_t sb_routes_count;
+
+/* Dispatch one parsed request (router.c). */
+void dispatch(Ctx *c);
+
+#endif

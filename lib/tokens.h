@@ -1,0 +1,20 @@
+/*
+ * tokens.h - API bearer tokens.  A token is shown once when created; only
+ * its SHA-256 is stored, so a database leak does not leak tokens.
+ */
+#ifndef SB_TOKENS_H
+#define SB_TOKENS_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+/* Create a token named name.  Returns the token text (malloc'd, shown
+ * once), or NULL with *err (e.g. the name exists). */
+char *token_create(Store *s, const char *name, int64_t user_id, char **err);
+/* Look up a presented token.  Returns the token's id (and its name in
+ * name_out, 64 bytes), 0 when unknown or revoked. */
+int64_t token_check(Store *s, const char *token, char name_out[64]);
+int token_revoke(Store *s, const char *name);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * twilio_list.c - Messages list lookup (see twilio_list.h).
+ * GET {base}/2010-04-01/Accounts/{sid}/Messages.json?To=..&DateSent>=YYYY-MM-DD
+ * answers {"messages":[{"sid","body","status","date_created",...}], ...};
+ * dates are RFC 2822.
+ */
+#include "twilio_list.h"
+#include "http.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* "Thu, 24 Aug 2023 05:01:45 +0000" → unix seconds, or -1. */
+static int64_t parse_rfc2822(const char *s)
+{
+	char mon[4] = "";
+	int d, y, hh, mm, ss;
+	if (!s || sscanf(s, "%*3s, %d %3s %d %d:%d:%d", &d, mon, &y, &hh, &mm, &ss) != 6)
+		return -1;
+	int m = -1;
+	for (int i = 0; i < 12; i++)
+		if (strcmp(mon, month_names[i]) == 0)
+			m = i;
+	if (m < 0)
+		return -1;
+	struct tm tm = {0};
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m;
+	tm.tm_mday = d;
+	tm.tm_hour = hh;
+	tm.tm_min = mm;
+	tm.tm_sec = ss;
+	return (int64_t)timegm(&tm);
+}
+
+int twilio_find_message(const TwilioConf *conf, const char *to, const char *body, int64_t since_ms,
+			char sid[64], char status[32], char *err, size_t errlen)
+{
+	char day[16];
+	time_t t = (time_t)(since_ms / 1000 - 86400); /* a day of slack for time zones */
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	const char *base = conf->api_base && *conf->api_base ? conf->api_base : TWILIO_API_BASE;
+	size_t blen = strlen(base);
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	Buf url = {0};
+	buf_printf(&url, "%.*s/2010-04-01/Accounts/", (int)blen, base);
+	buf_url_escape(&url, conf->account_sid);
+	buf_puts(&url, "/Messages.json?To=");
+	buf_url_escape(&url, to);
+	buf_puts(&url, "&DateSent%3E=");
+	buf_puts(&url, day);
+	buf_puts(&url, "&PageSize=100");
+	HttpReq req = {0};
+	req.method = "GET";
+	req.url = url.s;
+	req.user = conf->account_sid;
+	req.pass = conf->auth_token;
+	req.connect_timeout_ms = conf->connect_timeout_ms;
+	req.timeout_ms = conf->timeout_ms;
+	HttpResp resp;
+	memset(&resp, 0, sizeof resp);
+	http_request(&req, &resp);
+	buf_free(&url);
+	int rc = -1;
+	if (resp.status != 200) {
+		snprintf(err, errlen, "message lookup failed: %s",
+			 resp.status ? "unexpected HTTP status" : resp.error);
+		goto out;
+	}
+	json_t *v = json_loadb(buf_cstr(&resp.body), resp.body.len, 0, NULL);
+	json_t *list = json_object_get(v, "messages");
+	if (!json_is_array(list)) {
+		snprintf(err, errlen, "message lookup: the answer has no messages list");
+		json_decref(v);
+		goto out;
+	}
+	rc = 0;
+	size_t i;
+	json_t *m;
+	json_array_foreach(list, i, m) {
+		const char *b = json_string_value(json_object_get(m, "body"));
+		const char *s = json_string_value(json_object_get(m, "sid"));
+		int64_t created = parse_rfc2822(json_string_value(json_object_get(m, "date_created")));
+		if (!b || !s || strcmp(b, body) != 0)
+			continue;
+		if (created >= 0 && created * 1000 < since_ms - 60000)
+			continue;
+		snprintf(sid, 64, "%s", s);
+		const char *st = json_string_value(json_object_get(m, "status"));
+		snprintf(status, 32, "%s", st ? st : "accepted");
+		rc = 1;
+		break;
+	}
+	json_decref(v);
+out:
+	http_resp_free(&resp);
+	return rc;
+}

@@ -1,0 +1,24 @@
+/*
+ * twilio_list.h - find a message Twilio already accepted.
+ *
+ * A send attempt that timed out (or got a 500) after the request was
+ * written may have created the message.  Before trying again the worker
+ * asks Twilio's Messages list (filtered by To, From and DateSent) whether a
+ * message with the same body exists, and adopts it instead of sending a
+ * duplicate.  No database access here.
+ */
+#ifndef SB_TWILIO_LIST_H
+#define SB_TWILIO_LIST_H
+
+#include <stdint.h>
+
+#include "twilio.h"
+
+/* Look for an outbound message to `to` with exactly `body`, created at or
+ * after since_ms (unix ms).  Returns 1 and fills sid/status when found, 0
+ * when Twilio has no such message, -1 when the lookup failed (retry
+ * later; err filled). */
+int twilio_find_message(const TwilioConf *conf, const char *to, const char *body, int64_t since_ms,
+			char sid[64], char status[32], char *err, size_t errlen);
+
+#endif

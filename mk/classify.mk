@@ -1,0 +1,19 @@
+# classify.mk - the built-in classifier's accuracy benchmark.
+# Included by the GNUmakefile.  `make bench-classify` (or `make bench`)
+# trains on data/corpus/train.tsv and reports accuracy, confusion matrices,
+# calibration and timings on data/corpus/heldout.tsv, plus a 10-fold
+# cross-validation on the training set.  Pass CLASSIFY_BENCH_FLAGS=-v to list
+# the held-out mistakes.
+
+CLASSIFY_BENCH := $(O)/bench/classify_accuracy
+CLASSIFY_BENCH_FLAGS ?=
+
+$(CLASSIFY_BENCH): bench/classify_accuracy.c $(O)/libsb.a lib/classify_builtin.h lib/util.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsb.a $(LDLIBS)
+
+.PHONY: bench-classify
+bench-classify: $(CLASSIFY_BENCH)
+	$(CLASSIFY_BENCH) -k 10 $(CLASSIFY_BENCH_FLAGS) data/corpus/train.tsv data/corpus/heldout.tsv
+
+BENCH_TARGETS += bench-classify
