@@ -161,10 +161,14 @@ int serve_fcgi(int listen_fd)
 		c.request_id = arena_printf(&arena, "%x-%lu", (unsigned)pid, ++counter);
 		const char *method = FCGX_GetParam("REQUEST_METHOD", req.envp);
 		const char *uri = FCGX_GetParam("REQUEST_URI", req.envp);
-		c.method = method ? method : "GET";
-		c.raw_uri = uri ? uri : "/";
-		c.content_type = FCGX_GetParam("CONTENT_TYPE", req.envp);
-		c.remote_addr = FCGX_GetParam("REMOTE_ADDR", req.envp);
+		/* The request's parameters are freed by FCGX_Finish_r, before the
+		 * log line: keep our own copies in the arena. */
+		const char *ct = FCGX_GetParam("CONTENT_TYPE", req.envp);
+		const char *ra = FCGX_GetParam("REMOTE_ADDR", req.envp);
+		c.method = arena_strdup(&arena, method ? method : "GET");
+		c.raw_uri = arena_strdup(&arena, uri ? uri : "/");
+		c.content_type = ct ? arena_strdup(&arena, ct) : NULL;
+		c.remote_addr = arena_strdup(&arena, ra ? ra : "");
 		const char *q = strchr(c.raw_uri, '?');
 		size_t plen = q ? (size_t)(q - c.raw_uri) : strlen(c.raw_uri);
 		c.query_raw = q ? q + 1 : "";

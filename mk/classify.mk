@@ -10,7 +10,7 @@ CLASSIFY_BENCH_FLAGS ?=
 
 $(CLASSIFY_BENCH): bench/classify_accuracy.c $(O)/libsb.a lib/classify_builtin.h lib/util.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsb.a $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsb.a $(LDLIBS)
 
 .PHONY: bench-classify
 bench-classify: $(CLASSIFY_BENCH)

@@ -22,7 +22,7 @@ FUZZ_REPLAY_BINS := $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
 
 $(O)/fuzz/replay_%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(O)/libsb.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_$*.c $(O)/libsb.a $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_$*.c $(O)/libsb.a $(LDLIBS)
 
 TEST_DEPS  += $(FUZZ_REPLAY_BINS)
 TEST_PROGS += tests/fuzz/replay.t
@@ -36,7 +36,6 @@ FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
                 -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -Ilib -Itests/fuzz
-FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_O)/fuzz_%)
 FUZZ_RUNS    := $(FUZZ_NAMES:%=fuzz-%)
 
 $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRC) $(wildcard lib/*.h)
