@@ -10,6 +10,13 @@
 void h_home(Ctx *c);
 void h_health(Ctx *c);
 
+/* page_auth.c */
+void h_login_form(Ctx *c);
+void h_login(Ctx *c);
+void h_logout(Ctx *c);
+void h_password_form(Ctx *c);
+void h_password(Ctx *c);
+
 /* webhook_twilio.c */
 void h_webhook_twilio(Ctx *c);
 void h_webhook_twilio_status(Ctx *c);

@@ -34,6 +34,7 @@ static const Command commands[] = {
 	{"classify", cmd_classify, "TEXT", "classify TEXT with the configured provider; prints JSON"},
 	{"simulate-sms", cmd_simulate_sms, "--from NUMBER --body TEXT [--url BASE]", "post a signed inbound SMS to a running server"},
 	{"twilio-verify", cmd_twilio_verify, "--url URL --signature SIG [--json] < BODY", "check a Twilio webhook signature"},
+	{"user", cmd_user, "add|passwd|disable|enable|attach|detach|list|bootstrap", "manage admin accounts"},
 	{"token", cmd_token, "add NAME | list | revoke NAME", "manage API bearer tokens"},
 	{"render", cmd_render, "TEMPLATE [DATA.json] [--partials DIR]", "render a Mustache template to standard output"},
 	{"help", cmd_help, "", "this list"},

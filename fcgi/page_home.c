@@ -34,9 +34,7 @@ void h_health(Ctx *c)
 
 void h_home(Ctx *c)
 {
-	json_t *d = json_object();
-	json_object_set_new(d, "title", json_string("Home"));
-	json_object_set_new(d, "nav_home", json_true());
+	json_t *d = page_data(c, "Home", "home");
 	if (c->store) {
 		int64_t open = store_int(c->store, 0, "SELECT count(*) FROM tasks WHERE status != 'closed'", SQL_END);
 		int64_t msgs = store_int(c->store, 0, "SELECT count(*) FROM messages", SQL_END);

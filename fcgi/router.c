@@ -129,9 +129,13 @@ void dispatch(Ctx *c)
 	if (found->flags & R_TOKEN) {
 		const char *auth = c->header(c, "HTTP_AUTHORIZATION");
 		char name[64];
-		int64_t id = 0;
+		int64_t id = 0, user_id = 0;
 		if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
-			id = token_check(c->store, auth + 7, name);
+			id = token_check(c->store, auth + 7, name, &user_id);
+		if (id && user_id && !auth_user_load(c->store, user_id, &c->user))
+			id = 0; /* the token's user was disabled */
+		if (id && !user_id)
+			c->user.is_admin = 1; /* an operator token from the command line */
 		if (!id) {
 			add_header(c, "WWW-Authenticate", "Bearer realm=\"switchboard\"");
 			respond_error(c, 401, "unauthorized",
@@ -141,6 +145,29 @@ void dispatch(Ctx *c)
 		}
 		c->token_id = id;
 		c->actor = arena_printf(c->arena, "api:%s", name);
+	}
+	if (found->flags & (R_LOGIN | R_ADMIN)) {
+		const char *sid = params_get(&c->cookies, "sb_session");
+		if (!sid || !auth_session_check(c->store, sid, &c->user, c->csrf)) {
+			if (sid)
+				set_cookie(c, "sb_session", "", 0);
+			Buf next = {0};
+			buf_puts(&next, "/login?next=");
+			buf_url_escape(&next, strcmp(c->method, "GET") == 0 ? c->raw_uri : "/");
+			respond_redirect(c, arena_strdup(c->arena, next.s));
+			buf_free(&next);
+			return;
+		}
+		c->session_cookie = arena_strdup(c->arena, sid);
+		c->actor = arena_printf(c->arena, "user:%s", c->user.login);
+		if (c->user.must_change_password && !(found->flags & R_PASSWORD_PAGE)) {
+			respond_redirect(c, "/account/password");
+			return;
+		}
+		if ((found->flags & R_ADMIN) && !c->user.is_admin) {
+			respond_error(c, 403, "forbidden", "Only administrators can use this page.", NULL);
+			return;
+		}
 	}
 	if (found->flags & R_FORM) {
 		if (c->body_len > 0 || !(found->flags & R_API)) {
@@ -153,6 +180,16 @@ void dispatch(Ctx *c)
 				respond_error(c, 400, "bad_form", "The form body is malformed.", NULL);
 				return;
 			}
+		}
+	}
+	if (found->flags & (R_CSRF | R_ANON_CSRF)) {
+		const char *sent = params_get(&c->form, "_csrf");
+		const char *want = (found->flags & R_CSRF) ? c->csrf : params_get(&c->cookies, "sb_csrf");
+		if (!sent || !want || strlen(want) < 32 || !ct_equal(sent, strlen(sent), want, strlen(want))) {
+			respond_error(c, 403, "csrf",
+				      "This form has expired or did not come from this site. Go back, reload the page and try again.",
+				      NULL);
+			return;
 		}
 	}
 	found->handler(c);

@@ -7,7 +7,12 @@
 #include "web.h"
 
 const Route sb_routes[] = {
-	{"GET", "/", h_home, R_NO_DB},
+	{"GET", "/", h_home, R_LOGIN},
+	{"GET", "/login", h_login_form, 0},
+	{"POST", "/login", h_login, R_FORM | R_ANON_CSRF},
+	{"POST", "/logout", h_logout, R_LOGIN | R_FORM | R_CSRF | R_PASSWORD_PAGE},
+	{"GET", "/account/password", h_password_form, R_LOGIN | R_PASSWORD_PAGE},
+	{"POST", "/account/password", h_password, R_LOGIN | R_FORM | R_CSRF | R_PASSWORD_PAGE},
 	{"GET", "/health", h_health, R_API | R_NO_DB},
 	{"POST", "/webhook/twilio", h_webhook_twilio, R_RAW_BODY},
 	{"POST", "/webhook/twilio/status", h_webhook_twilio_status, R_RAW_BODY},

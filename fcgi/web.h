@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "auth.h"
 #include "form.h"
 #include "mustache.h"
 #include "store.h"
@@ -25,7 +26,12 @@ enum {
 	R_RAW_BODY = 1 << 1, /* handler reads the raw body (JSON, multipart): no form parsing */
 	R_FORM = 1 << 2,    /* parse an x-www-form-urlencoded body into c->form */
 	R_TOKEN = 1 << 4,   /* needs `Authorization: Bearer TOKEN` (401 otherwise); sets c->actor */
-	R_NO_DB = 1 << 3,   /* works without the database (the dispatcher answers 503 otherwise) */
+	R_NO_DB = 1 << 3,
+	R_LOGIN = 1 << 5,   /* needs a session (GET redirects to /login, others 303 there) */
+	R_ADMIN = 1 << 6,   /* admins only (403 for agents); implies R_LOGIN */
+	R_CSRF = 1 << 7,    /* the form's _csrf must match the session's token (403 otherwise) */
+	R_ANON_CSRF = 1 << 8, /* forms shown before login: _csrf must match the sb_csrf cookie */
+	R_PASSWORD_PAGE = 1 << 9, /* reachable while the user must change their password */   /* works without the database (the dispatcher answers 503 otherwise) */
 };
 
 typedef struct Ctx Ctx;
@@ -62,6 +68,9 @@ struct Ctx {
 	const Route *route;
 	const char *actor;       /* who acts: "api:NAME", "user:LOGIN", "twilio", "anonymous" */
 	int64_t token_id;
+	User user;               /* the signed-in user (id 0 when none) */
+	char csrf[65];           /* the session's CSRF token, for forms */
+	const char *session_cookie;
 	const char *(*header)(Ctx *c, const char *cgi_name); /* "HTTP_X_TWILIO_SIGNATURE" */
 	void *fcgx;
 
@@ -88,6 +97,16 @@ void respond_page(Ctx *c, int status, const char *template, json_t *data);
 void respond_error(Ctx *c, int status, const char *code, const char *message, const char *field);
 void respond_redirect(Ctx *c, const char *location);
 void add_header(Ctx *c, const char *name, const char *value);
+
+/* Common data for every admin page: title, user, nav, csrf token. */
+json_t *page_data(Ctx *c, const char *title, const char *nav);
+/* Set a cookie with our attributes (HttpOnly, SameSite=Lax, Path=/,
+ * Secure on https).  max_age < 0: session cookie; 0: delete. */
+void set_cookie(Ctx *c, const char *name, const char *value, long max_age);
+/* May the signed-in user (or token) see this client? */
+int ctx_sees_client(Ctx *c, int64_t client_id);
+/* Is this request allowed to see everything (admin user or operator token)? */
+int ctx_is_admin(Ctx *c);
 
 /* One line on stderr carrying the request id and route. */
 void ctx_log(Ctx *c, const char *fmt, ...) SB_PRINTF(2, 3);

@@ -42,6 +42,8 @@ static Setting settings[] = {
 	{"SWITCHBOARD_SYNC", "full", 0, "SQLite synchronous mode: full (durable on power loss) or normal", NULL, NULL},
 	{"SWITCHBOARD_ALLOW_ROOT", "0", 0, "set to 1 to allow running as root", NULL, NULL},
 	{"SWITCHBOARD_LOG_REQUESTS", "1", 0, "one log line per request on stderr (0 to disable)", NULL, NULL},
+	{"SESSION_IDLE_MINUTES", "720", 0, "a session unused this long expires", NULL, NULL},
+	{"SESSION_MAX_HOURS", "168", 0, "a session expires this long after login, used or not", NULL, NULL},
 	{"ROUTE_CONFIDENCE_THRESHOLD", "0.6", 0, "classifications below this confidence go to a human", NULL, NULL},
 	{"TWILIO_ACCOUNT_SID", "", 0, "Twilio account SID (AC...)", NULL, NULL},
 	{"TWILIO_AUTH_TOKEN", "", 1, "Twilio auth token: verifies webhooks and authenticates sends", NULL, NULL},

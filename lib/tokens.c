@@ -45,20 +45,27 @@ char *token_create(Store *s, const char *name, int64_t user_id, char **err)
 	return token;
 }
 
-int64_t token_check(Store *s, const char *token, char name_out[64])
+int64_t token_check(Store *s, const char *token, char name_out[64], int64_t *user_id)
 {
+	*user_id = 0;
 	if (!token || strncmp(token, "sb_", 3) != 0 || strlen(token) != 67)
 		return 0;
 	char h[65];
 	token_hash(token, h);
-	sqlite3_stmt *st = store_stmt(s, "SELECT id, name FROM api_tokens WHERE token_hash = :h AND revoked_at IS NULL",
-				      SQL_TEXT(":h", h), SQL_END);
-	int64_t id = 0;
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT id, name, coalesce(user_id, 0), last_used_at FROM api_tokens WHERE token_hash = :h AND revoked_at IS NULL",
+		SQL_TEXT(":h", h), SQL_END);
+	int64_t id = 0, last = 0;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
 		snprintf(name_out, 64, "%s", col_text(st, 1));
+		*user_id = sqlite3_column_int64(st, 2);
+		last = sqlite3_column_int64(st, 3);
 	}
 	store_done(st);
+	if (id && now_ms() - last > 60000)
+		store_exec(s, "UPDATE api_tokens SET last_used_at = :now WHERE id = :id", SQL_INT(":now", now_ms()),
+			   SQL_INT(":id", id), SQL_END);
 	return id;
 }
 

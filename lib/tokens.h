@@ -13,8 +13,9 @@
  * once), or NULL with *err (e.g. the name exists). */
 char *token_create(Store *s, const char *name, int64_t user_id, char **err);
 /* Look up a presented token.  Returns the token's id (and its name in
- * name_out, 64 bytes), 0 when unknown or revoked. */
-int64_t token_check(Store *s, const char *token, char name_out[64]);
+ * name_out, 64 bytes, and the user it acts for in *user_id, 0 for an
+ * operator token), 0 when unknown or revoked.  Marks it used. */
+int64_t token_check(Store *s, const char *token, char name_out[64], int64_t *user_id);
 int token_revoke(Store *s, const char *name);
 
 #endif

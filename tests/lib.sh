@@ -59,6 +59,7 @@ free_port() {
 }
 
 SB_TMP=""
+SB_JAR=""
 SB_LIGHTTPD_PID=""
 # sb_env: a private data directory and settings, without a web server.
 sb_env() {
@@ -115,7 +116,9 @@ sb_log() { cat "$SB_TMP/error.log" 2>/dev/null; }
 # http METHOD PATH [curl args...]: prints "STATUS\nBODY"; headers in $SB_TMP/h
 http() {
     local m=$1 p=$2; shift 2
-    curl -s -o "$SB_TMP/body" -D "$SB_TMP/h" -w '%{http_code}' -X "$m" "$@" "$SB_URL$p"
+    local jar=()
+    [ -n "${SB_JAR:-}" ] && jar=(-b "$SB_JAR" -c "$SB_JAR")
+    curl -s -o "$SB_TMP/body" -D "$SB_TMP/h" -w '%{http_code}' -X "$m" "${jar[@]}" "$@" "$SB_URL$p"
     echo
     cat "$SB_TMP/body"
 }
@@ -151,4 +154,24 @@ fake_control() {
 fake_stop_all() {
     for p in ${SB_FAKE_PIDS:-}; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     SB_FAKE_PIDS=""
+}
+
+# sb_user LOGIN PASSWORD [--admin]: create an account from the command line.
+sb_user() { printf '%s\n' "$2" | "$SB_BIN" user add "$1" --password-file - ${3:-} >/dev/null; }
+# sb_login LOGIN PASSWORD: sign in through the login form with a cookie jar
+# ($SB_TMP/jar-LOGIN, made current in SB_JAR); prints the HTTP status.
+sb_login() {
+    SB_JAR=$SB_TMP/jar-$1
+    rm -f "$SB_JAR"
+    local csrf
+    csrf=$(curl -s -c "$SB_JAR" -b "$SB_JAR" "$SB_URL/login" | sed -n 's/.*name="_csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+    curl -s -c "$SB_JAR" -b "$SB_JAR" -o /dev/null -w '%{http_code}' --data-urlencode "login=$1" \
+        --data-urlencode "password=$2" --data-urlencode "_csrf=$csrf" --data-urlencode "next=/" "$SB_URL/login"
+}
+# use_jar LOGIN: make LOGIN's cookie jar current (sb_login in $(...) runs
+# in a subshell, so its SB_JAR does not reach the caller).
+use_jar() { SB_JAR=$SB_TMP/jar-$1; }
+# csrf_of PATH: the CSRF token of the forms on PATH, for the current SB_JAR.
+csrf_of() {
+    curl -s -b "$SB_JAR" -c "$SB_JAR" "$SB_URL$1" | sed -n 's/.*name="_csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1
 }

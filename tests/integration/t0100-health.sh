@@ -10,10 +10,20 @@ like "$(body_of "$r")" '^\{"status":"ok","db":"ok","schema":[0-9]+,"version":"[^
 like "$(header Content-Type)" '^application/json' "/health is JSON"
 
 r=$(http GET /)
-is "$(status_of "$r")" 200 "/ answers 200"
-like "$(body_of "$r")" '<link rel="stylesheet" href="/static/switchboard.css">' "home uses the stylesheet"
-like "$(body_of "$r")" 'No messages yet' "home shows the empty state"
+is "$(status_of "$r")" 303 "/ sends a visitor to sign in"
+is "$(header Location)" "/login?next=%2F" "to the login page, coming back afterwards"
+r=$(http GET /login)
+is "$(status_of "$r")" 200 "/login answers 200"
+like "$(body_of "$r")" '<link rel="stylesheet" href="/static/switchboard.css">' "pages use the stylesheet"
+unlike "$(body_of "$r")" '<script' "no JavaScript on the login page"
+sb_user boss 'correct horse battery' --admin
+is "$(sb_login boss 'correct horse battery')" 303 "an admin signs in"
+use_jar boss
+r=$(http GET /)
+is "$(status_of "$r")" 200 "the admin home answers 200"
+like "$(body_of "$r")" 'No messages yet' "home shows the empty state with what to do next"
 unlike "$(body_of "$r")" '<script' "no JavaScript on the home page"
+SB_JAR=""
 like "$(header Content-Security-Policy)" "default-src 'none'" "CSP allows no script"
 like "$(header Content-Security-Policy)" "frame-ancestors 'none'" "CSP forbids framing"
 is "$(header X-Content-Type-Options)" nosniff "nosniff header"
