@@ -115,6 +115,33 @@ static char *source_root(void)
 	return NULL;
 }
 
+/* PREFIX/share/switchboard/SUB for an installed program: found next to
+ * the binary (PREFIX/bin/switchboard), so an installed tree can be moved;
+ * the build's PREFIX otherwise. */
+static char *installed_path(const char *sub)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char *p = xasprintf("%s/../share/switchboard/%s", exe, sub);
+			if (is_dir(p)) {
+				char real[PATH_MAX];
+				if (realpath(p, real)) {
+					free(p);
+					return xstrdup(real);
+				}
+				return p;
+			}
+			free(p);
+		}
+	}
+	return xasprintf("%s/share/switchboard/%s", SB_PREFIX, sub);
+}
+
 static char *trim(char *s)
 {
 	while (isspace((unsigned char)*s))
@@ -204,8 +231,7 @@ int config_load(char **err)
 		s = find(dirs[i].name);
 		if (s->value)
 			continue;
-		char *v = root ? xasprintf("%s/%s", root, dirs[i].sub)
-			       : xasprintf("%s/share/switchboard/%s", SB_PREFIX, dirs[i].sub);
+		char *v = root ? xasprintf("%s/%s", root, dirs[i].sub) : installed_path(dirs[i].sub);
 		set_value(s, v, "derived");
 		free(v);
 	}
