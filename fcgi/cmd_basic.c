@@ -5,11 +5,15 @@
 #include "cli.h"
 #include "config.h"
 #include "serve.h"
+#include "util.h"
 
 #include <fcgiapp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 int cli_wants_help(int argc, char **argv)
 {
@@ -43,14 +47,74 @@ Store *cli_open_store(void)
 	return s;
 }
 
+/* Run n copies of serve_fcgi(fd) in child processes sharing the listening
+ * socket; restart a child that dies; stop them all on SIGTERM/SIGINT. */
+static volatile sig_atomic_t serve_stop;
+static void serve_on_signal(int sig)
+{
+	(void)sig;
+	serve_stop = 1;
+}
+
+static int serve_prefork(int fd, int n)
+{
+	pid_t *kids = xcalloc((size_t)n, sizeof *kids);
+	struct sigaction sa = {0};
+	sa.sa_handler = serve_on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	while (!serve_stop) {
+		for (int i = 0; i < n && !serve_stop; i++) {
+			if (kids[i] > 0)
+				continue;
+			pid_t p = fork();
+			if (p == 0) {
+				signal(SIGTERM, SIG_DFL);
+				signal(SIGINT, SIG_DFL);
+				_exit(serve_fcgi(fd));
+			}
+			if (p < 0) {
+				perror("switchboard serve: fork");
+				sleep(1);
+				continue;
+			}
+			kids[i] = p;
+		}
+		int status;
+		pid_t dead = wait(&status);
+		for (int i = 0; i < n; i++)
+			if (kids[i] == dead) {
+				kids[i] = 0;
+				if (!serve_stop)
+					fprintf(stderr, "switchboard serve: process %d ended (status %d); restarting\n",
+						(int)dead, status);
+			}
+		if (dead < 0 && !serve_stop)
+			sleep(1);
+	}
+	for (int i = 0; i < n; i++)
+		if (kids[i] > 0)
+			kill(kids[i], SIGTERM);
+	while (wait(NULL) > 0)
+		;
+	free(kids);
+	return 0;
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
-		printf("Usage: switchboard serve [--socket PATH|:PORT]\n"
-		       "Serve FastCGI on standard input (as started by a web server) or on a socket.\n");
+		printf("Usage: switchboard serve [--socket PATH|:PORT] [--processes N]\n"
+		       "Serve FastCGI.  The listening socket is, in order: --socket (a Unix socket path\n"
+		       "or :PORT / HOST:PORT), the socket systemd passes (LISTEN_FDS, socket activation),\n"
+		       "or standard input (as web servers such as lighttpd and mod_fcgid start it).\n"
+		       "--processes N forks N processes that share the socket (default 1).\n");
 		return 0;
 	}
-	int fd = 0;
+	int fd = 0, procs = 1;
+	const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
+	if (lfds && atoi(lfds) >= 1 && lpid && atoi(lpid) == (int)getpid())
+		fd = 3; /* SD_LISTEN_FDS_START */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc) {
 			if (FCGX_Init() != 0)
@@ -60,12 +124,18 @@ int cmd_serve(int argc, char **argv)
 				fprintf(stderr, "switchboard: cannot listen on %s\n", argv[i]);
 				return 1;
 			}
+		} else if (strcmp(argv[i], "--processes") == 0 && i + 1 < argc) {
+			procs = atoi(argv[++i]);
+			if (procs < 1 || procs > 256) {
+				fprintf(stderr, "switchboard serve: --processes takes 1 to 256\n");
+				return 2;
+			}
 		} else {
 			fprintf(stderr, "switchboard serve: unexpected argument '%s'\n", argv[i]);
 			return 2;
 		}
 	}
-	return serve_fcgi(fd);
+	return procs > 1 ? serve_prefork(fd, procs) : serve_fcgi(fd);
 }
 
 int cmd_migrate(int argc, char **argv)

@@ -21,8 +21,22 @@ void h_password(Ctx *c);
 void h_webhook_twilio(Ctx *c);
 void h_webhook_twilio_status(Ctx *c);
 
+/* api_messages.c */
+void h_api_messages_list(Ctx *c);
+void h_api_messages_send(Ctx *c);
 
+/* api_tasks.c */
+void h_api_tasks_list(Ctx *c);
+void h_api_tasks_create(Ctx *c);
+void h_api_task_get(Ctx *c);
+void h_api_task_patch(Ctx *c);
 
+/* api_events.c */
+void h_api_events_list(Ctx *c);
 
-
+/* api_clients.c */
+void h_api_clients_list(Ctx *c);
+void h_api_clients_create(Ctx *c);
+void h_api_client_get(Ctx *c);
+void h_api_client_patch(Ctx *c);
 #endif

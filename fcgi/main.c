@@ -55,9 +55,45 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
+/* Files a root process creates (database, WAL, repository) would be
+ * unreadable to the service user afterwards, and a web-facing program has
+ * no business running with every privilege. */
+static int refuse_root(void)
+{
+	if (geteuid() != 0)
+		return 0;
+	char *err = NULL;
+	if (config_load(&err) != 0) {
+		/* The command reports the configuration error itself. */
+		free(err);
+		const char *env = getenv("SWITCHBOARD_ALLOW_ROOT");
+		if (env && strcmp(env, "1") == 0)
+			return 0;
+	} else if (config_bool("SWITCHBOARD_ALLOW_ROOT")) {
+		return 0;
+	}
+	fprintf(stderr, "switchboard: refusing to run as root: files it creates would belong to root and a bug "
+			"would have every privilege. Run it as its own user (see deploy/README.md), or set "
+			"SWITCHBOARD_ALLOW_ROOT=1 if you really mean it.\n");
+	return 1;
+}
+
+/* Commands that create or change files in the data directory. */
+static int writes_data(const char *name)
+{
+	static const char *const readonly[] = {"render", "help", "config", "classify", "twilio-verify",
+					       "simulate-sms"};
+	for (size_t i = 0; i < sizeof readonly / sizeof readonly[0]; i++)
+		if (strcmp(readonly[i], name) == 0)
+			return 0;
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
+		if (!FCGX_IsCGI() && refuse_root())
+			return 1;
 		if (!FCGX_IsCGI())
 			return serve_fcgi(0);
 		cmd_help(0, NULL);
@@ -70,9 +106,13 @@ int main(int argc, char **argv)
 		printf("switchboard %s\n", SB_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(commands[i].name, name) != 0)
+			continue;
+		if (writes_data(name) && !cli_wants_help(argc - 1, argv + 1) && refuse_root())
+			return 1;
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "switchboard: unknown command '%s' (see switchboard --help)\n", name);
 	return 2;
 }

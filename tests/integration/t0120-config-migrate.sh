@@ -44,6 +44,16 @@ out=$("$SB_BIN" migrate 2>&1); rc=$?
 is "$rc" 1 "a database newer than the program stops it"
 like "$out" 'newer Switchboard|0999_future.sql' "with a message that says what to do"
 
+# The program refuses to run as root unless told to.
+if [ "$(id -u)" = 0 ]; then
+    out=$(env -u SWITCHBOARD_ALLOW_ROOT "$SB_BIN" migrate 2>&1); rc=$?
+    is "$rc" 1 "as root without SWITCHBOARD_ALLOW_ROOT the program refuses to run"
+    like "$out" 'refusing to run as root.*SWITCHBOARD_ALLOW_ROOT=1' "and says why and how to override"
+else
+    ok 0 "# SKIP not running as root"
+    ok 0 "# SKIP not running as root"
+fi
+
 # make install into a staging directory; the installed program finds its files.
 stage=$SB_TMP/stage
 make -C "$SB_ROOT" -s install PREFIX=/opt/sb DESTDIR="$stage" >/dev/null 2>&1

@@ -1,0 +1,177 @@
+/*
+ * api_messages.c - the JSON API for messages: list (both directions) and
+ * send an SMS to a client.
+ *
+ * Sending never talks to Twilio here: the outbound message, its event and
+ * its send job are committed in one transaction (desk_outbound) and the
+ * worker delivers it, so the answer is 202.  Bodies are counted in
+ * characters, not bytes, as the person typing them counts.  Authentication
+ * (bearer token) is the dispatcher's job.
+ */
+#include "api.h"
+#include "desk.h"
+#include "handlers.h"
+#include "phone.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MESSAGE_BODY_MAX 1600 /* Twilio's limit for one (concatenated) SMS */
+
+static const char *const directions[] = {"in", "out", NULL};
+/* Every status a message can hold (see migrations/0001_core.sql and
+ * desk_status_rank). */
+static const char *const message_statuses[] = {"received", "draft", "queued", "submitting", "accepted",
+					       "scheduled", "sending", "sent", "delivered", "undelivered",
+					       "failed", "read", "canceled", "rejected", NULL};
+
+/* One message row: the columns MESSAGE_COLS selects, in that order. */
+#define MESSAGE_COLS "m.id, m.client_id, m.task_id, m.channel, m.direction, m.from_addr, m.to_addr, m.body, " \
+		     "m.status, m.error_code, m.error_message, m.type, m.urgency, m.confidence, " \
+		     "m.ai_generated, m.transport, m.author, m.external_id, m.created_at, m.updated_at"
+
+static json_t *message_json(sqlite3_stmt *st)
+{
+	static const char *const names[] = {"id", "client_id", "task_id", "channel", "direction", "from", "to",
+					    "body", "status", "error_code", "error_message", "type", "urgency",
+					    "confidence", "ai_generated", "transport", "author", "external_id",
+					    "created_at", "updated_at"};
+	json_t *o = json_object();
+	for (int i = 0; i < (int)ARRAY_LEN(names); i++) {
+		json_t *v;
+		if (i <= 2)
+			v = api_col_int(st, i);
+		else if (i == 13)
+			v = api_col_real(st, i);
+		else if (i == 14)
+			v = api_col_bool(st, i);
+		else if (i >= 18)
+			v = api_col_time(st, i);
+		else
+			v = api_col_text(st, i);
+		json_object_set_new(o, names[i], v);
+	}
+	return o;
+}
+
+/* GET /api/messages - API token.  Query: client_id, task_id, direction
+ * (in | out), status, since (ISO 8601 or unix ms; created at or after),
+ * limit (1..200, default 50), cursor.  Newest first.
+ * 200 {"data":[message...], "next_cursor": "..." | null}. */
+void h_api_messages_list(Ctx *c)
+{
+	ApiPage page;
+	int64_t client = 0, task = 0, since = 0;
+	const char *direction = NULL, *status = NULL;
+	int has_since;
+	if (api_query_id(c, "client_id", &client) < 0 || api_query_id(c, "task_id", &task) < 0 ||
+	    api_query_enum(c, "direction", directions, &direction) < 0 ||
+	    api_query_enum(c, "status", message_statuses, &status) < 0 ||
+	    (has_since = api_query_time(c, "since", &since)) < 0 || api_page(c, &page) < 0)
+		return;
+	sqlite3_stmt *st = store_stmt(c->store,
+		"SELECT " MESSAGE_COLS " FROM messages m "
+		"WHERE (:client IS NULL OR m.client_id = :client) AND (:task IS NULL OR m.task_id = :task) "
+		"  AND (:direction IS NULL OR m.direction = :direction) AND (:status IS NULL OR m.status = :status) "
+		"  AND (:since IS NULL OR m.created_at >= :since) AND (:cursor IS NULL OR m.id < :cursor) "
+		"ORDER BY m.id DESC LIMIT :limit",
+		client ? SQL_INT(":client", client) : SQL_NULL(":client"),
+		task ? SQL_INT(":task", task) : SQL_NULL(":task"), SQL_TEXT(":direction", direction),
+		SQL_TEXT(":status", status), has_since ? SQL_INT(":since", since) : SQL_NULL(":since"),
+		API_CURSOR_ARG(&page), SQL_INT(":limit", API_FETCH(&page)), SQL_END);
+	json_t *out = api_list(st, &page, message_json);
+	if (!out) {
+		api_store_failed(c, "listing messages");
+		return;
+	}
+	respond_json(c, 200, out);
+}
+
+/* POST /api/messages/send - API token.  JSON {"to_number": "+1..." (any
+ * common format; the client is found or created) or "client_id": N,
+ * "body": 1..1600 characters, "task_id": optional, must be that client's}.
+ * 202 {"success":true, "message_id":N, "client_id":N, "status":"queued"}
+ * once the message and its send job are committed; the worker sends it.
+ * Events: message_out (and client_created for a new number). */
+void h_api_messages_send(Ctx *c)
+{
+	static const char *const fields[] = {"to_number", "client_id", "body", "task_id", NULL};
+	json_t *in = api_body(c);
+	if (!in)
+		return;
+	const char *to = NULL, *body = NULL;
+	int64_t client = 0, task = 0;
+	int has_to, has_client;
+	char e164[32];
+	if (api_known_fields(c, in, fields) < 0 ||
+	    (has_to = api_field_str(c, in, "to_number", F_ONE_LINE, 64, &to)) < 0 ||
+	    (has_client = api_field_id(c, in, "client_id", 0, &client, NULL)) < 0 ||
+	    api_field_str(c, in, "body", F_REQUIRED | F_NONBLANK, MESSAGE_BODY_MAX, &body) < 0 ||
+	    api_field_id(c, in, "task_id", F_NULLABLE, &task, NULL) < 0)
+		goto out;
+	if (!has_to && !has_client) {
+		respond_error(c, 422, "missing_field", "Give to_number or client_id.", "to_number");
+		goto out;
+	}
+	if (has_to && has_client) {
+		respond_error(c, 422, "invalid_value", "Give to_number or client_id, not both.", "client_id");
+		goto out;
+	}
+	if (has_to && phone_e164(to, e164, sizeof e164) != 0) {
+		respond_error(c, 422, "invalid_value",
+			      "to_number must be a phone number with its country code, e.g. +14155550100.",
+			      "to_number");
+		goto out;
+	}
+
+	if (api_begin(c) < 0)
+		goto out;
+	if (has_to) {
+		int created;
+		client = desk_client_for_address(c->store, e164, c->actor, &created);
+		if (client < 0) {
+			api_store_failed(c, "creating the client");
+			goto out;
+		}
+	} else {
+		char *phone = store_text(c->store, "SELECT coalesce(phone, '') FROM clients WHERE id = :id",
+					 SQL_INT(":id", client), SQL_END);
+		int textable = phone && phone_e164(phone, e164, sizeof e164) == 0;
+		int exists = phone != NULL;
+		free(phone);
+		if (!textable) {
+			store_rollback(c->store);
+			respond_error(c, 422, exists ? "no_phone" : "not_found",
+				      exists ? arena_printf(c->arena, "Client %lld has no phone number to text.",
+							    (long long)client)
+					     : arena_printf(c->arena, "There is no client %lld.", (long long)client),
+				      "client_id");
+			goto out;
+		}
+	}
+	if (task) {
+		int64_t owner = store_int(c->store, 0, "SELECT client_id FROM tasks WHERE id = :id",
+					  SQL_INT(":id", task), SQL_END);
+		if (owner != client) {
+			store_rollback(c->store);
+			respond_error(c, 422, owner ? "wrong_client" : "not_found",
+				      owner ? arena_printf(c->arena, "Task %lld belongs to another client.", (long long)task)
+					    : arena_printf(c->arena, "There is no task %lld.", (long long)task),
+				      "task_id");
+			goto out;
+		}
+	}
+	int64_t mid = desk_outbound(c->store, client, task, body, c->actor, 0, 0);
+	if (mid < 0) {
+		api_store_failed(c, "queueing the message");
+		goto out;
+	}
+	if (api_commit(c) < 0)
+		goto out;
+	ctx_log(c, "message=%lld client=%lld task=%lld queued by %s", (long long)mid, (long long)client,
+		(long long)task, c->actor);
+	respond_json(c, 202, json_pack("{s:b,s:I,s:I,s:s}", "success", 1, "message_id", (json_int_t)mid,
+				       "client_id", (json_int_t)client, "status", "queued"));
+out:
+	json_decref(in);
+}
