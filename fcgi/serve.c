@@ -138,7 +138,9 @@ int serve_fcgi(int listen_fd)
 	app_open(&app);
 
 	FCGX_Request req;
-	FCGX_InitRequest(&req, listen_fd, 0);
+	/* Fail accept() on a signal: SIGTERM from the web server must end an idle
+	 * process (libfcgi would otherwise retry the accept). */
+	FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
 	Arena arena = {0};
 	Ctx c;
 	Buf keep_headers = {0}, keep_body = {0};
@@ -192,7 +194,12 @@ int serve_fcgi(int listen_fd)
 			} else {
 				c.body = body;
 				c.body_len = (size_t)clen;
+				/* A GET sees one snapshot of the database. */
+				int read_txn = c.store && (strcmp(c.method, "GET") == 0 || strcmp(c.method, "HEAD") == 0) &&
+					       store_read_begin(c.store) == 0;
 				dispatch(&c);
+				if (read_txn)
+					store_read_end(c.store);
 			}
 		}
 		write_response(&c, req.out, strcmp(c.method, "HEAD") == 0);

@@ -167,7 +167,7 @@ int64_t auth_user_add(Store *s, const char *login, const char *name, int admin, 
 	free(hash);
 	if (rc != SQLITE_OK) {
 		store_rollback(s);
-		*err = xasprintf(rc == SQLITE_CONSTRAINT ? "The login %s is taken." : "Could not create %s.", login);
+		*err = xasprintf((rc & 0xff) == SQLITE_CONSTRAINT ? "The login %s is taken." : "Could not create %s.", login);
 		return -1;
 	}
 	int64_t id = store_last_id(s);

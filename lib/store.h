@@ -53,7 +53,7 @@ sqlite3_stmt *store_vstmt(Store *s, const char *sql, va_list ap);
 void store_done(sqlite3_stmt *st);
 
 /* Run a statement to completion.  Returns SQLITE_OK, or the SQLite error
- * code (SQLITE_CONSTRAINT, SQLITE_BUSY...) with the message logged. */
+ * primary code (SQLITE_CONSTRAINT, SQLITE_BUSY...) with the message logged. */
 int store_exec(Store *s, const char *sql, ...);
 /* Number of rows changed by the last store_exec. */
 int store_changes(Store *s);
@@ -66,6 +66,11 @@ char *store_text(Store *s, const char *sql, ...);
 /* Transactions: BEGIN IMMEDIATE (takes the write lock up front so a busy
  * database is waited for here, not half-way through).  0 ok, -1 error. */
 int store_begin(Store *s);
+/* A read transaction around a whole GET request: one snapshot and one
+ * set of lock calls instead of one per statement.  store_begin() inside it
+ * nests as a savepoint.  store_read_end() commits it (or rolls back). */
+int store_read_begin(Store *s);
+void store_read_end(Store *s);
 int store_commit(Store *s);
 void store_rollback(Store *s);
 
