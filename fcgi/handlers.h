@@ -39,4 +39,129 @@ void h_api_clients_list(Ctx *c);
 void h_api_clients_create(Ctx *c);
 void h_api_client_get(Ctx *c);
 void h_api_client_patch(Ctx *c);
+
+/* ---- manage pages: page_clients.c, page_rules.c, page_jobs.c,
+ * page_simulator.c, page_users.c, and the webhook core the simulator uses */
+
+/* webhook_twilio.c: the inbound webhook's verify-and-store core, callable
+ * in-process (the simulator).  status is what the webhook answers: 200
+ * (stored, or a duplicate MessageSid), 400 (missing field), 403 (signature
+ * missing, wrong, or no TWILIO_AUTH_TOKEN), 503 (not committed). */
+typedef struct {
+	int status;
+	const char *code;    /* NULL on 200 */
+	const char *message; /* static or in c's arena */
+	const char *field;
+	int64_t message_id;  /* 200: the stored (or earlier) message */
+	int duplicate;
+} TwilioInbound;
+/* Verify signature over url for form (or, when json is non-NULL, for that
+ * raw JSON body) with TWILIO_AUTH_TOKEN, then store the message, its event
+ * and its classify job in one transaction.  Logs through c. */
+void twilio_inbound_accept(Ctx *c, const char *url, const char *signature, const Params *form, const char *json,
+			   size_t json_len, TwilioInbound *out);
+
+/* page_clients.c: helpers the manage pages share. */
+typedef struct {
+	const char *key, *text;
+} ManageFlash;
+/* "2026-03-01 09:30 UTC" for unix milliseconds ("" for 0), in c's arena. */
+const char *manage_time(Ctx *c, int64_t ms);
+/* A positive integer from the query string; 0 when absent or not one. */
+int64_t manage_query_id(Ctx *c, const char *name);
+/* Characters (code points) in UTF-8 text. */
+size_t manage_chars(const char *s);
+/* Set d's "flash" from the query's done=KEY through table (ends with a
+ * NULL key); unknown keys show nothing, so no text is reflected. */
+void manage_flash(Ctx *c, json_t *d, const ManageFlash *table);
+/* A person's word for a type, urgency, status or route value. */
+const char *manage_label(const char *value);
+/* Roll back, log what failed and answer 500. */
+void manage_store_failed(Ctx *c, const char *what);
+
+/* page_clients.c */
+void h_clients(Ctx *c);
+void h_client_new_form(Ctx *c);
+void h_client_create(Ctx *c);
+void h_client(Ctx *c);
+void h_client_update(Ctx *c);
+void h_client_summary(Ctx *c);
+void h_client_message(Ctx *c);
+
+/* page_rules.c */
+void h_rules(Ctx *c);
+void h_rules_save(Ctx *c);
+
+/* page_jobs.c */
+void h_jobs(Ctx *c);
+void h_job_retry(Ctx *c);
+void h_job_cancel(Ctx *c);
+
+/* page_simulator.c */
+void h_simulator_form(Ctx *c);
+void h_simulator(Ctx *c);
+
+/* page_users.c */
+void h_users(Ctx *c);
+void h_user_new_form(Ctx *c);
+void h_user_create(Ctx *c);
+void h_user(Ctx *c);
+void h_user_disable(Ctx *c);
+void h_user_enable(Ctx *c);
+void h_user_reset(Ctx *c);
+void h_user_attach(Ctx *c);
+void h_user_detach(Ctx *c);
+/* ---- end manage pages ---- */
+
+/* ---- task pages: page_tasks.c, page_review.c, page_activity.c ---- */
+/* page_tasks.c */
+void h_tasks(Ctx *c);
+void h_task(Ctx *c);
+void h_task_reply(Ctx *c);
+void h_task_status(Ctx *c);
+void h_task_classify(Ctx *c);
+void h_task_assign(Ctx *c);
+/* page_review.c */
+void h_review(Ctx *c);
+void h_review_batch(Ctx *c);
+void h_message_approve(Ctx *c);
+void h_message_reject(Ctx *c);
+/* page_activity.c */
+void h_activity(Ctx *c);
+
+/* Shared by the task pages (defined in page_tasks.c). */
+typedef struct {
+	const char *form;   /* which form failed: "reply", "status", "classify", "assign", "draft" */
+	int64_t draft_id;   /* with "draft": the draft whose form failed */
+	const char *field;  /* the field to mark */
+	const char *message;
+	const char *value;  /* the text to put back in the field */
+} TpFormError;
+/* Render the task page (GET /tasks/:id), with a form's error when e is
+ * non-NULL; 404 when the viewer may not see the task. */
+void tp_task_page(Ctx *c, int64_t task_id, int status, const TpFormError *e);
+/* {"iso", "text": "5 min ago", "title": "2026-03-01 09:30 UTC"} */
+json_t *tp_when(int64_t ms);
+/* Decorate rows from lib/desk_tasks.c for the templates (labels, times,
+ * links).  Return row. */
+json_t *tp_task_view(json_t *row);
+json_t *tp_event_view(json_t *row);
+/* Text with '_' shown as spaces ("feature_request" → "feature request"), in the arena. */
+const char *tp_words(Ctx *c, const char *s);
+/* Strict positive id from a form or query value; 0 when malformed. */
+int64_t tp_parse_id(const char *v);
+/* Clients the viewer may see for a filter select, or NULL when there are
+ * too many for a select (the template then shows an id field). */
+json_t *tp_client_options(Ctx *c, int64_t selected);
+/* CRLF → LF in text from a textarea (arena copy); NULL stays NULL. */
+const char *tp_textarea(Ctx *c, const char *v);
+/* The flash message for a ?done= value after a POST, or NULL. */
+const char *tp_flash(const char *done);
+/* Answer a failed change from lib/desk_tasks.c: 404, 500, or nothing
+ * (returns 1) when the caller should show the error next to its field. */
+int tp_change_failed(Ctx *c, int e);
+/* ---- end task pages ---- */
+
+
+
 #endif

@@ -9,6 +9,11 @@
  * and nothing is stored.  The answer never waits on an outside service:
  * the message, its event and its classify job are committed in one
  * transaction and everything slow happens in the worker.
+ *
+ * twilio_inbound_accept() is the verify-and-store core on its own, so the
+ * admin's simulator can push a signed message through exactly the same
+ * path in-process (a request to our own server could deadlock with one
+ * FastCGI process).
  */
 #include "config.h"
 #include "desk.h"
@@ -24,34 +29,38 @@ static int is_json(const char *ct)
 	return ct && strncasecmp(ct, "application/json", 16) == 0;
 }
 
-/* Verify the signature; on failure answer 403 and return -1.  For form
- * bodies the caller has parsed c->form already. */
-static int verify(Ctx *c)
+/* Check X-Twilio-Signature over url for the parameters in form (or, when
+ * json is non-NULL, for that raw JSON body through bodySHA256).  Returns 0
+ * when valid; otherwise fills *out with the 403 to answer, logs the URL
+ * checked and returns -1. */
+static int verify_signature(Ctx *c, const char *url, const char *sig, const Params *form, const char *json,
+			    size_t json_len, TwilioInbound *out)
 {
 	const char *token = config_get("TWILIO_AUTH_TOKEN");
-	const char *sig = c->header(c, "HTTP_X_TWILIO_SIGNATURE");
-	char *url = arena_printf(c->arena, "%s%s", config_get("SWITCHBOARD_PUBLIC_URL"), c->raw_uri);
+	out->status = 403;
 	if (!*token) {
 		ctx_log(c, "TWILIO_AUTH_TOKEN is not set: refusing the webhook (cannot verify %s)", url);
-		respond_error(c, 403, "not_configured", "Webhook signatures cannot be verified on this server.", NULL);
+		out->code = "not_configured";
+		out->message = "Webhook signatures cannot be verified on this server.";
 		return -1;
 	}
 	if (!sig || !*sig) {
 		ctx_log(c, "webhook without X-Twilio-Signature refused; URL checked: %s", url);
-		respond_error(c, 403, "missing_signature", "The X-Twilio-Signature header is missing.", NULL);
+		out->code = "missing_signature";
+		out->message = "The X-Twilio-Signature header is missing.";
 		return -1;
 	}
 	Buf tried = {0};
 	int valid;
-	if (is_json(c->content_type)) {
-		valid = twilio_signature_valid_json(token, url, c->body ? c->body : "", c->body_len, sig, &tried);
+	if (json) {
+		valid = twilio_signature_valid_json(token, url, json, json_len, sig, &tried);
 	} else {
-		TwParam *p = arena_alloc(c->arena, (c->form.n + 1) * sizeof *p);
-		for (size_t i = 0; i < c->form.n; i++) {
-			p[i].name = c->form.v[i].name;
-			p[i].value = c->form.v[i].value;
+		TwParam *p = arena_alloc(c->arena, (form->n + 1) * sizeof *p);
+		for (size_t i = 0; i < form->n; i++) {
+			p[i].name = form->v[i].name;
+			p[i].value = form->v[i].value;
 		}
-		valid = twilio_signature_valid(token, url, p, c->form.n, sig, &tried);
+		valid = twilio_signature_valid(token, url, p, form->n, sig, &tried);
 	}
 	if (!valid) {
 		for (char *nl; (nl = strchr(buf_cstr(&tried), '\n'));)
@@ -60,11 +69,32 @@ static int verify(Ctx *c)
 			   "the address Twilio calls? `switchboard twilio-verify` helps.",
 			url, buf_cstr(&tried));
 		buf_free(&tried);
-		respond_error(c, 403, "bad_signature", "The request signature is not valid.", NULL);
+		out->code = "bad_signature";
+		out->message = "The request signature is not valid.";
 		return -1;
 	}
 	buf_free(&tried);
+	out->status = 200;
 	return 0;
+}
+
+/* The URL Twilio signed for this request: the public base and the raw
+ * request-target. */
+static const char *signed_url(Ctx *c)
+{
+	return arena_printf(c->arena, "%s%s", config_get("SWITCHBOARD_PUBLIC_URL"), c->raw_uri);
+}
+
+/* Verify this request's signature; on failure answer 403 and return -1.
+ * For form bodies the caller has parsed c->form already. */
+static int verify(Ctx *c)
+{
+	TwilioInbound o = {0};
+	if (verify_signature(c, signed_url(c), c->header(c, "HTTP_X_TWILIO_SIGNATURE"), &c->form,
+			     is_json(c->content_type) ? (c->body ? c->body : "") : NULL, c->body_len, &o) == 0)
+		return 0;
+	respond_error(c, o.status, o.code, o.message, NULL);
+	return -1;
 }
 
 /* Parse the body into c->form: urlencoded (the SMS webhook) or a flat JSON
@@ -118,35 +148,34 @@ static void twiml_empty(Ctx *c)
 	respond(c, 200, "text/xml; charset=utf-8", xml, sizeof xml - 1);
 }
 
-/* POST /webhook/twilio - Twilio (signed).  Form: MessageSid, From, To,
- * Body, NumMedia, MediaUrlN, ... (every parameter is signed, known or not).
- * 200 empty TwiML once the message is committed (or was already). */
-void h_webhook_twilio(Ctx *c)
+void twilio_inbound_accept(Ctx *c, const char *url, const char *signature, const Params *form, const char *json,
+			   size_t json_len, TwilioInbound *out)
 {
-	if (parse_body(c) != 0 || verify(c) != 0)
+	memset(out, 0, sizeof *out);
+	if (verify_signature(c, url, signature, form, json, json_len, out) != 0)
 		return;
-	const char *sid = params_get(&c->form, "MessageSid");
+	const char *sid = params_get(form, "MessageSid");
 	if (!sid || !*sid)
-		sid = params_get(&c->form, "SmsMessageSid");
+		sid = params_get(form, "SmsMessageSid");
 	if (!sid || !*sid)
-		sid = params_get(&c->form, "SmsSid");
-	const char *from = params_get(&c->form, "From");
+		sid = params_get(form, "SmsSid");
+	const char *from = params_get(form, "From");
 	if (!sid || !*sid || strlen(sid) > 64) {
-		respond_error(c, 400, "missing_field", "MessageSid is required.", "MessageSid");
+		*out = (TwilioInbound){400, "missing_field", "MessageSid is required.", "MessageSid", 0, 0};
 		return;
 	}
 	if (!from || !*from || strlen(from) > 64) {
-		respond_error(c, 400, "missing_field", "From is required.", "From");
+		*out = (TwilioInbound){400, "missing_field", "From is required.", "From", 0, 0};
 		return;
 	}
 	InboundSms m = {0};
 	m.message_sid = sid;
 	m.from = from;
-	m.to = params_get(&c->form, "To");
-	m.body = params_get(&c->form, "Body");
-	m.account_sid = params_get(&c->form, "AccountSid");
-	m.messaging_service_sid = params_get(&c->form, "MessagingServiceSid");
-	const char *nm = params_get(&c->form, "NumMedia");
+	m.to = params_get(form, "To");
+	m.body = params_get(form, "Body");
+	m.account_sid = params_get(form, "AccountSid");
+	m.messaging_service_sid = params_get(form, "MessagingServiceSid");
+	const char *nm = params_get(form, "NumMedia");
 	m.num_media = nm ? atoi(nm) : 0;
 	if (m.num_media < 0 || m.num_media > 10)
 		m.num_media = 0;
@@ -155,7 +184,7 @@ void h_webhook_twilio(Ctx *c)
 		char k1[24], k2[32];
 		snprintf(k1, sizeof k1, "MediaUrl%d", i);
 		snprintf(k2, sizeof k2, "MediaContentType%d", i);
-		const char *u = params_get(&c->form, k1), *t = params_get(&c->form, k2);
+		const char *u = params_get(form, k1), *t = params_get(form, k2);
 		if (u)
 			json_array_append_new(media, json_pack("{s:s,s:s}", "url", u, "content_type", t ? t : ""));
 	}
@@ -166,12 +195,33 @@ void h_webhook_twilio(Ctx *c)
 	json_decref(media);
 	if (r == INBOUND_ERROR) {
 		/* Not committed: let Twilio retry rather than claim success. */
-		respond_error(c, 503, "store_failed", err ? err : "could not store the message", NULL);
+		out->status = 503;
+		out->code = "store_failed";
+		out->message = arena_strdup(c->arena, err ? err : "could not store the message");
 		free(err);
 		return;
 	}
 	ctx_log(c, "inbound %s message=%lld sid=%s", r == INBOUND_DUPLICATE ? "duplicate" : "stored",
 		(long long)mid, sid);
+	out->status = 200;
+	out->message_id = mid;
+	out->duplicate = r == INBOUND_DUPLICATE;
+}
+
+/* POST /webhook/twilio - Twilio (signed).  Form: MessageSid, From, To,
+ * Body, NumMedia, MediaUrlN, ... (every parameter is signed, known or not).
+ * 200 empty TwiML once the message is committed (or was already). */
+void h_webhook_twilio(Ctx *c)
+{
+	if (parse_body(c) != 0)
+		return;
+	TwilioInbound o;
+	twilio_inbound_accept(c, signed_url(c), c->header(c, "HTTP_X_TWILIO_SIGNATURE"), &c->form,
+			      is_json(c->content_type) ? (c->body ? c->body : "") : NULL, c->body_len, &o);
+	if (o.status != 200) {
+		respond_error(c, o.status, o.code, o.message, o.field);
+		return;
+	}
 	twiml_empty(c);
 }
 
