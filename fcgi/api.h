@@ -1,12 +1,15 @@
 /*
- * api.h - helpers shared by the JSON API handlers (fcgi/api_*.c): reading
- * and validating a JSON body, query filters, keyset pagination, turning
- * SQLite columns into JSON values, timestamps, and writing events.
+ * api.h - helpers shared by the JSON API handlers (fcgi/api_*.c): who the
+ * token acts for and what it may see, reading and validating a JSON body,
+ * query filters, keyset pagination, turning SQLite columns into JSON
+ * values, timestamps, and writing events.
  *
- * Every helper that can reject input answers the request itself (400, 415
- * or 422 through respond_error, naming the field) and returns -1 (or NULL),
- * so a handler only checks the return value and stops.  Nothing here builds
- * SQL or knows a resource's columns: those stay in the handler files.
+ * Every helper that can reject input answers the request itself (400, 404,
+ * 415 or 422 through respond_error, naming the field) and returns -1 (or
+ * NULL), so a handler only checks the return value and stops.  Nothing
+ * here builds SQL or knows a resource's columns: those stay in the handler
+ * files.  The one shared piece of SQL is the client-isolation rule
+ * (API_VISIBLE), so every handler's query carries the same rule.
  */
 #ifndef SB_API_H
 #define SB_API_H
@@ -16,6 +19,31 @@
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdint.h>
+
+/* ---- who is asking --------------------------------------------------- */
+
+/* The dispatcher (router.c, R_TOKEN) fills c->user from the token: a
+ * token made with `token add NAME --user LOGIN` acts as that (enabled)
+ * user, and client isolation applies; an operator token acts for nobody
+ * and sees everything (c->user.is_admin = 1, c->user.id = 0).  The shared
+ * libraries (desk_tasks.h, clients.h) take the same viewer. */
+#define API_VIEWER(c) ((const User *)&(c)->user)
+
+/* The client-isolation rule on a client id column, as lib/desk_tasks.c
+ * writes it: admins and operator tokens pass, a user's token only for the
+ * clients the user is attached to (client_members).  A NULL column (an
+ * event about no client) passes for admins only.  Bind API_VIEWER_ARGS. */
+#define API_VISIBLE(col) \
+	"(:admin = 1 OR " col " IN (SELECT vm.client_id FROM client_members vm WHERE vm.user_id = :uid))"
+#define API_VIEWER_ARGS(c) SQL_INT(":admin", (c)->user.is_admin), SQL_INT(":uid", (c)->user.id)
+
+/* 1 when client id exists and the token may see it, else 0 (api_clients.c). */
+int api_client_visible(Ctx *c, int64_t id);
+
+/* Answer 404 not_found for something that does not exist or that the token
+ * may not see (the two look the same); field names the body field that
+ * referred to it, or NULL for the URL.  what: "task", "client", ... */
+void api_not_found(Ctx *c, const char *what, int64_t id, const char *field);
 
 /* ---- request body ---------------------------------------------------- */
 

@@ -4,7 +4,9 @@
  *
  * Read-only by design: events are written only by the state changes they
  * record (desk.c, the API handlers, the worker), never through this file.
- * Authentication (bearer token) is the dispatcher's job.
+ * A token acting for a user reads only events of that user's clients
+ * (API_VISIBLE; events about no client are for admins and operator tokens
+ * only).  Authentication (bearer token) is the dispatcher's job.
  */
 #include "api.h"
 #include "handlers.h"
@@ -25,7 +27,8 @@ static json_t *event_json(sqlite3_stmt *st)
 	return o;
 }
 
-/* GET /api/events - API token.  Query: client_id, task_id, message_id,
+/* GET /api/events - API token (a user's token: events of that user's
+ * clients only).  Query: client_id, task_id, message_id,
  * event_type, from and to (ISO 8601 or unix ms; from <= created_at < to),
  * limit (1..200, default 50), cursor.  Newest first.
  * 200 {"data":[event...], "next_cursor": "..." | null}. */
@@ -49,13 +52,13 @@ void h_api_events_list(Ctx *c)
 		"WHERE (:client IS NULL OR client_id = :client) AND (:task IS NULL OR task_id = :task) "
 		"  AND (:message IS NULL OR message_id = :message) AND (:type IS NULL OR event_type = :type) "
 		"  AND (:from IS NULL OR created_at >= :from) AND (:to IS NULL OR created_at < :to) "
-		"  AND (:cursor IS NULL OR id < :cursor) "
+		"  AND " API_VISIBLE("client_id") " AND (:cursor IS NULL OR id < :cursor) "
 		"ORDER BY id DESC LIMIT :limit",
 		client ? SQL_INT(":client", client) : SQL_NULL(":client"),
 		task ? SQL_INT(":task", task) : SQL_NULL(":task"),
 		message ? SQL_INT(":message", message) : SQL_NULL(":message"), SQL_TEXT(":type", type),
 		has_from ? SQL_INT(":from", from) : SQL_NULL(":from"), has_to ? SQL_INT(":to", to) : SQL_NULL(":to"),
-		API_CURSOR_ARG(&page), SQL_INT(":limit", API_FETCH(&page)), SQL_END);
+		API_VIEWER_ARGS(c), API_CURSOR_ARG(&page), SQL_INT(":limit", API_FETCH(&page)), SQL_END);
 	json_t *out = api_list(st, &page, event_json);
 	if (!out) {
 		api_store_failed(c, "listing events");

@@ -3,20 +3,23 @@
  * send an SMS to a client.
  *
  * Sending never talks to Twilio here: the outbound message, its event and
- * its send job are committed in one transaction (desk_outbound) and the
- * worker delivers it, so the answer is 202.  Bodies are counted in
- * characters, not bytes, as the person typing them counts.  Authentication
- * (bearer token) is the dispatcher's job.
+ * its send job are committed in one transaction (desk_task_reply within a
+ * task, as the admin pages reply; desk_outbound otherwise) and the worker
+ * delivers it, so the answer is 202.  Bodies are counted in characters,
+ * not bytes, as the person typing them counts.  A token acting for a user
+ * reads and texts only that user's clients (API_VISIBLE): another client,
+ * by id or by its number, is 404 and never gets a duplicate.
+ * Authentication (bearer token) is the dispatcher's job.
  */
 #include "api.h"
+#include "clients.h"
 #include "desk.h"
+#include "desk_tasks.h"
 #include "handlers.h"
 #include "phone.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define MESSAGE_BODY_MAX 1600 /* Twilio's limit for one (concatenated) SMS */
 
 static const char *const directions[] = {"in", "out", NULL};
 /* Every status a message can hold (see migrations/0001_core.sql and
@@ -54,7 +57,8 @@ static json_t *message_json(sqlite3_stmt *st)
 	return o;
 }
 
-/* GET /api/messages - API token.  Query: client_id, task_id, direction
+/* GET /api/messages - API token (a user's token: messages of that user's
+ * clients only).  Query: client_id, task_id, direction
  * (in | out), status, since (ISO 8601 or unix ms; created at or after),
  * limit (1..200, default 50), cursor.  Newest first.
  * 200 {"data":[message...], "next_cursor": "..." | null}. */
@@ -73,12 +77,13 @@ void h_api_messages_list(Ctx *c)
 		"SELECT " MESSAGE_COLS " FROM messages m "
 		"WHERE (:client IS NULL OR m.client_id = :client) AND (:task IS NULL OR m.task_id = :task) "
 		"  AND (:direction IS NULL OR m.direction = :direction) AND (:status IS NULL OR m.status = :status) "
-		"  AND (:since IS NULL OR m.created_at >= :since) AND (:cursor IS NULL OR m.id < :cursor) "
+		"  AND (:since IS NULL OR m.created_at >= :since) AND " API_VISIBLE("m.client_id")
+		"  AND (:cursor IS NULL OR m.id < :cursor) "
 		"ORDER BY m.id DESC LIMIT :limit",
 		client ? SQL_INT(":client", client) : SQL_NULL(":client"),
 		task ? SQL_INT(":task", task) : SQL_NULL(":task"), SQL_TEXT(":direction", direction),
 		SQL_TEXT(":status", status), has_since ? SQL_INT(":since", since) : SQL_NULL(":since"),
-		API_CURSOR_ARG(&page), SQL_INT(":limit", API_FETCH(&page)), SQL_END);
+		API_VIEWER_ARGS(c), API_CURSOR_ARG(&page), SQL_INT(":limit", API_FETCH(&page)), SQL_END);
 	json_t *out = api_list(st, &page, message_json);
 	if (!out) {
 		api_store_failed(c, "listing messages");
@@ -87,12 +92,31 @@ void h_api_messages_list(Ctx *c)
 	respond_json(c, 200, out);
 }
 
+/* Answer a send the desk library refused (after rolling back). */
+static void send_refused(Ctx *c, DeskTaskErr e, int64_t task)
+{
+	if (e == DT_STORE) {
+		api_store_failed(c, "queueing the message");
+		return;
+	}
+	store_rollback(c->store);
+	if (e == DT_NOT_FOUND)
+		api_not_found(c, "task", task, "task_id");
+	else
+		respond_error(c, 422, e == DT_NO_PHONE ? "no_phone" : "invalid_value", desk_task_err_message(e),
+			      e == DT_NO_PHONE ? "client_id" : desk_task_err_field(e));
+}
+
 /* POST /api/messages/send - API token.  JSON {"to_number": "+1..." (any
  * common format; the client is found or created) or "client_id": N,
- * "body": 1..1600 characters, "task_id": optional, must be that client's}.
- * 202 {"success":true, "message_id":N, "client_id":N, "status":"queued"}
- * once the message and its send job are committed; the worker sends it.
- * Events: message_out (and client_created for a new number). */
+ * "body": 1..1600 characters (newlines and tabs, no other control
+ * characters), "task_id": optional, must be that client's}.  A client or
+ * task the token may not see is 404 naming the field, like an unknown one
+ * (and a number of such a client is never created again); a user's token
+ * is attached to a client it creates.  202 {"success":true,
+ * "message_id":N, "client_id":N, "status":"queued"} once the message and
+ * its send job are committed; the worker sends it.  Events: message_out
+ * (and client_created, member_added for a new number). */
 void h_api_messages_send(Ctx *c)
 {
 	static const char *const fields[] = {"to_number", "client_id", "body", "task_id", NULL};
@@ -106,7 +130,7 @@ void h_api_messages_send(Ctx *c)
 	if (api_known_fields(c, in, fields) < 0 ||
 	    (has_to = api_field_str(c, in, "to_number", F_ONE_LINE, 64, &to)) < 0 ||
 	    (has_client = api_field_id(c, in, "client_id", 0, &client, NULL)) < 0 ||
-	    api_field_str(c, in, "body", F_REQUIRED | F_NONBLANK, MESSAGE_BODY_MAX, &body) < 0 ||
+	    api_field_str(c, in, "body", F_REQUIRED | F_NONBLANK, DESK_SMS_MAX, &body) < 0 ||
 	    api_field_id(c, in, "task_id", F_NULLABLE, &task, NULL) < 0)
 		goto out;
 	if (!has_to && !has_client) {
@@ -123,46 +147,69 @@ void h_api_messages_send(Ctx *c)
 			      "to_number");
 		goto out;
 	}
+	DeskTaskErr e = desk_check_sms_body(body);
+	if (e != DT_OK) {
+		respond_error(c, 422, "invalid_value", desk_task_err_message(e), "body");
+		goto out;
+	}
 
 	if (api_begin(c) < 0)
 		goto out;
 	if (has_to) {
-		int created;
-		client = desk_client_for_address(c->store, e164, c->actor, &created);
-		if (client < 0) {
-			api_store_failed(c, "creating the client");
+		client = store_int(c->store, 0, "SELECT id FROM clients WHERE phone = :p", SQL_TEXT(":p", e164), SQL_END);
+		if (client && !api_client_visible(c, client)) {
+			store_rollback(c->store);
+			respond_error(c, 404, "not_found",
+				      "That number belongs to a client this token may not see.", "to_number");
 			goto out;
 		}
+		if (!client) {
+			int created;
+			client = desk_client_for_address(c->store, e164, c->actor, &created);
+			if (client < 0 ||
+			    (!c->user.is_admin && client_add_member(c->store, client, c->user.id, c->actor) < 0)) {
+				api_store_failed(c, "creating the client");
+				goto out;
+			}
+		}
 	} else {
+		if (!api_client_visible(c, client)) {
+			store_rollback(c->store);
+			api_not_found(c, "client", client, "client_id");
+			goto out;
+		}
 		char *phone = store_text(c->store, "SELECT coalesce(phone, '') FROM clients WHERE id = :id",
 					 SQL_INT(":id", client), SQL_END);
 		int textable = phone && phone_e164(phone, e164, sizeof e164) == 0;
-		int exists = phone != NULL;
 		free(phone);
 		if (!textable) {
 			store_rollback(c->store);
-			respond_error(c, 422, exists ? "no_phone" : "not_found",
-				      exists ? arena_printf(c->arena, "Client %lld has no phone number to text.",
-							    (long long)client)
-					     : arena_printf(c->arena, "There is no client %lld.", (long long)client),
+			respond_error(c, 422, "no_phone",
+				      arena_printf(c->arena, "Client %lld has no phone number to text.", (long long)client),
 				      "client_id");
 			goto out;
 		}
 	}
+	int64_t mid = 0;
 	if (task) {
-		int64_t owner = store_int(c->store, 0, "SELECT client_id FROM tasks WHERE id = :id",
-					  SQL_INT(":id", task), SQL_END);
+		int64_t owner = desk_task_client(c->store, API_VIEWER(c), task);
+		if (!owner) {
+			store_rollback(c->store);
+			api_not_found(c, "task", task, "task_id");
+			goto out;
+		}
 		if (owner != client) {
 			store_rollback(c->store);
-			respond_error(c, 422, owner ? "wrong_client" : "not_found",
-				      owner ? arena_printf(c->arena, "Task %lld belongs to another client.", (long long)task)
-					    : arena_printf(c->arena, "There is no task %lld.", (long long)task),
+			respond_error(c, 422, "wrong_client",
+				      arena_printf(c->arena, "Task %lld belongs to another client.", (long long)task),
 				      "task_id");
 			goto out;
 		}
-	}
-	int64_t mid = desk_outbound(c->store, client, task, body, c->actor, 0, 0);
-	if (mid < 0) {
+		if ((e = desk_task_reply(c->store, API_VIEWER(c), task, body, c->actor, &mid)) != DT_OK) {
+			send_refused(c, e, task);
+			goto out;
+		}
+	} else if ((mid = desk_outbound(c->store, client, 0, body, c->actor, 0, 0)) < 0) {
 		api_store_failed(c, "queueing the message");
 		goto out;
 	}

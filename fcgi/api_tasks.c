@@ -2,23 +2,21 @@
  * api_tasks.c - the JSON API for tasks: list with filters, create by hand,
  * show, and edit (status, type, urgency, title, assignee).
  *
- * A person changing a task's type or urgency overrides the classifier, so
- * each such change is logged as its own `task_overridden` event besides the
- * general `task_updated`; the classifier's original decision stays in the
- * event log.  Every write is one transaction naming the token's actor.  This
- * file does not re-route tasks or enqueue AI work: that is the worker's.
+ * Edits go through desk_task_change (lib/desk_tasks.c), the same code the
+ * admin pages use, so a change and its events (task_overridden for a
+ * person overriding the classifier's type or urgency, then task_updated)
+ * are written one way only; this file checks JSON types and unknown fields
+ * and maps DeskTaskErr to a status.  Creating a task by hand has no
+ * library function yet, so its INSERT stays here.  A token acting for a
+ * user sees only tasks of that user's clients (API_VISIBLE, or the
+ * library's viewer): others are 404, like unknown ids.  This file does not
+ * re-route tasks or enqueue AI work: that is the worker's.
  */
 #include "api.h"
+#include "desk_tasks.h"
 #include "handlers.h"
 
 #include <string.h>
-
-#define TASK_TITLE_MAX 200
-
-static const char *const task_types[] = {"bug", "consult", "feature_request", "question", "other", NULL};
-static const char *const task_urgencies[] = {"urgent", "medium", "low", NULL};
-static const char *const task_statuses[] = {"open", "waiting", "approved", "closed", NULL};
-static const char *const task_routes[] = {"AI", "HUMAN", NULL};
 
 /* One task row: the columns TASK_COLS selects, in that order. */
 #define TASK_COLS "t.id, t.client_id, t.title, t.type, t.urgency, t.status, t.route, t.confidence, " \
@@ -43,20 +41,38 @@ static json_t *task_json(sqlite3_stmt *st)
 	return o;
 }
 
-/* The task as JSON, or NULL when there is no such task.  Caller owns it. */
-static json_t *task_load(Store *s, int64_t id)
+/* The task as JSON, or NULL when there is no such task or the token may
+ * not see it.  Caller owns it. */
+static json_t *task_load(Ctx *c, int64_t id)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT " TASK_COLS " FROM tasks t WHERE t.id = :id", SQL_INT(":id", id),
-				      SQL_END);
+	sqlite3_stmt *st = store_stmt(c->store,
+		"SELECT " TASK_COLS " FROM tasks t WHERE t.id = :id AND " API_VISIBLE("t.client_id"),
+		SQL_INT(":id", id), API_VIEWER_ARGS(c), SQL_END);
 	json_t *o = sqlite3_step(st) == SQLITE_ROW ? task_json(st) : NULL;
 	store_done(st);
 	return o;
 }
 
-/* GET /api/tasks - API token.  Query: status, type, urgency, client_id,
- * assignee (a user id, or "none" for unassigned tasks), limit (1..200,
- * default 50), cursor.  Newest first.
- * 200 {"data":[task...], "next_cursor": "..." | null}. */
+/* May user_id take a task of client_id: an enabled user who may see the
+ * client?  The rule is desk_user_choices' (the admin's assignee menu), as
+ * desk_task_change applies it; desk_tasks.h has no single-user check. */
+static int assignee_may_take(Ctx *c, int64_t user_id, int64_t client_id)
+{
+	json_t *users = desk_user_choices(c->store, client_id);
+	size_t i;
+	json_t *u;
+	int ok = 0;
+	json_array_foreach(users, i, u)
+		if (json_integer_value(json_object_get(u, "id")) == user_id)
+			ok = 1;
+	json_decref(users);
+	return ok;
+}
+
+/* GET /api/tasks - API token (a user's token: tasks of that user's clients
+ * only).  Query: status, type, urgency, client_id, assignee (a user id, or
+ * "none" for unassigned tasks), limit (1..200, default 50), cursor.
+ * Newest first.  200 {"data":[task...], "next_cursor": "..." | null}. */
 void h_api_tasks_list(Ctx *c)
 {
 	ApiPage page;
@@ -64,9 +80,9 @@ void h_api_tasks_list(Ctx *c)
 	int64_t client = 0, assignee = 0;
 	const char *a = params_get(&c->query, "assignee");
 	int unassigned = a && strcmp(a, "none") == 0;
-	if (api_query_enum(c, "status", task_statuses, &status) < 0 ||
-	    api_query_enum(c, "type", task_types, &type) < 0 ||
-	    api_query_enum(c, "urgency", task_urgencies, &urgency) < 0 ||
+	if (api_query_enum(c, "status", desk_task_statuses, &status) < 0 ||
+	    api_query_enum(c, "type", desk_task_types, &type) < 0 ||
+	    api_query_enum(c, "urgency", desk_task_urgencies, &urgency) < 0 ||
 	    api_query_id(c, "client_id", &client) < 0 ||
 	    (!unassigned && api_query_id(c, "assignee", &assignee) < 0) || api_page(c, &page) < 0)
 		return;
@@ -75,14 +91,14 @@ void h_api_tasks_list(Ctx *c)
 		"WHERE (:status IS NULL OR t.status = :status) AND (:type IS NULL OR t.type = :type) "
 		"  AND (:urgency IS NULL OR t.urgency = :urgency) AND (:client IS NULL OR t.client_id = :client) "
 		"  AND (:assignee IS NULL OR t.assignee_id = :assignee) "
-		"  AND (:unassigned = 0 OR t.assignee_id IS NULL) "
+		"  AND (:unassigned = 0 OR t.assignee_id IS NULL) AND " API_VISIBLE("t.client_id")
 		"  AND (:cursor IS NULL OR t.id < :cursor) "
 		"ORDER BY t.id DESC LIMIT :limit",
 		SQL_TEXT(":status", status), SQL_TEXT(":type", type), SQL_TEXT(":urgency", urgency),
 		client ? SQL_INT(":client", client) : SQL_NULL(":client"),
 		assignee ? SQL_INT(":assignee", assignee) : SQL_NULL(":assignee"),
-		SQL_INT(":unassigned", unassigned), API_CURSOR_ARG(&page), SQL_INT(":limit", API_FETCH(&page)),
-		SQL_END);
+		SQL_INT(":unassigned", unassigned), API_VIEWER_ARGS(c), API_CURSOR_ARG(&page),
+		SQL_INT(":limit", API_FETCH(&page)), SQL_END);
 	json_t *out = api_list(st, &page, task_json);
 	if (!out) {
 		api_store_failed(c, "listing tasks");
@@ -91,12 +107,13 @@ void h_api_tasks_list(Ctx *c)
 	respond_json(c, 200, out);
 }
 
-/* GET /api/tasks/:id - API token.  200 the task; 404 unknown id. */
+/* GET /api/tasks/:id - API token.  200 the task; 404 unknown id or a task
+ * of a client the token may not see. */
 void h_api_task_get(Ctx *c)
 {
-	json_t *o = task_load(c->store, path_id(c, "id"));
+	json_t *o = task_load(c, path_id(c, "id"));
 	if (!o) {
-		respond_error(c, 404, "not_found", "There is no task with that id.", NULL);
+		api_not_found(c, "task", 0, NULL);
 		return;
 	}
 	respond_json(c, 200, o);
@@ -104,8 +121,10 @@ void h_api_task_get(Ctx *c)
 
 /* POST /api/tasks - API token.  JSON {"client_id", "title", "type",
  * "urgency" (all required), "route": "AI" | "HUMAN" (default HUMAN),
- * "assignee": user id or null}.  201 the task (Location: /api/tasks/ID);
- * 422 when the client does not exist.  Event task_created. */
+ * "assignee": an enabled user who may see the client, or null}.  201 the
+ * task (Location: /api/tasks/ID); 404 naming client_id when the client
+ * does not exist or the token may not see it; 422 naming assignee.  Event
+ * task_created. */
 void h_api_tasks_create(Ctx *c)
 {
 	static const char *const fields[] = {"client_id", "title", "type", "urgency", "route", "assignee", NULL};
@@ -115,19 +134,26 @@ void h_api_tasks_create(Ctx *c)
 	int64_t client = 0, assignee = 0;
 	const char *title = NULL, *type = NULL, *urgency = NULL, *route = "HUMAN";
 	if (api_known_fields(c, in, fields) < 0 || api_field_id(c, in, "client_id", F_REQUIRED, &client, NULL) < 0 ||
-	    api_field_str(c, in, "title", F_REQUIRED | F_ONE_LINE | F_NONBLANK, TASK_TITLE_MAX, &title) < 0 ||
-	    api_field_enum(c, in, "type", F_REQUIRED, task_types, &type) < 0 ||
-	    api_field_enum(c, in, "urgency", F_REQUIRED, task_urgencies, &urgency) < 0 ||
-	    api_field_enum(c, in, "route", 0, task_routes, &route) < 0 ||
+	    api_field_str(c, in, "title", F_REQUIRED | F_ONE_LINE | F_NONBLANK, DESK_TITLE_MAX, &title) < 0 ||
+	    api_field_enum(c, in, "type", F_REQUIRED, desk_task_types, &type) < 0 ||
+	    api_field_enum(c, in, "urgency", F_REQUIRED, desk_task_urgencies, &urgency) < 0 ||
+	    api_field_enum(c, in, "route", 0, desk_task_routes, &route) < 0 ||
 	    api_field_id(c, in, "assignee", F_NULLABLE, &assignee, NULL) < 0)
 		goto out;
 
 	if (api_begin(c) < 0)
 		goto out;
-	if (!store_int(c->store, 0, "SELECT id FROM clients WHERE id = :id", SQL_INT(":id", client), SQL_END)) {
+	if (!api_client_visible(c, client)) {
 		store_rollback(c->store);
-		respond_error(c, 422, "not_found",
-			      arena_printf(c->arena, "There is no client %lld.", (long long)client), "client_id");
+		api_not_found(c, "client", client, "client_id");
+		goto out;
+	}
+	if (assignee && !assignee_may_take(c, assignee, client)) {
+		store_rollback(c->store);
+		respond_error(c, 422, "invalid_value",
+			      arena_printf(c->arena, "assignee %lld is not an active user who may see client %lld.",
+					   (long long)assignee, (long long)client),
+			      "assignee");
 		goto out;
 	}
 	int64_t now = now_ms();
@@ -149,7 +175,7 @@ void h_api_tasks_create(Ctx *c)
 		api_store_failed(c, "recording task_created");
 		goto out;
 	}
-	json_t *o = task_load(c->store, id);
+	json_t *o = task_load(c, id);
 	if (api_commit(c) < 0) {
 		json_decref(o);
 		goto out;
@@ -161,117 +187,57 @@ out:
 	json_decref(in);
 }
 
-static json_t *jid(int64_t id)
-{
-	return id ? json_integer(id) : json_null();
-}
-
-/* PATCH /api/tasks/:id - API token.  JSON with any of "status" (open |
- * waiting | approved | closed; closing sets closed_at, reopening clears
- * it), "type", "urgency", "title", "assignee" (user id or null).  Unknown
- * fields are 422; unchanged values write nothing.  200 the task; 404
- * unknown id.  Events: task_overridden {"field","from","to"} for each
- * changed type or urgency, then task_updated {"fields":[...],
- * "changes":{field:{from,to}}}. */
+/* PATCH /api/tasks/:id - API token, a task it may see (else 404).  JSON
+ * with any of "status" (open | waiting | approved | closed; closing sets
+ * closed_at, reopening clears it), "type", "urgency", "title", "assignee"
+ * (an enabled user who may see the task's client, or null; 422 naming
+ * assignee otherwise).  Unknown fields are 422; unchanged values write
+ * nothing.  200 the task.  Events, by desk_task_change: task_overridden
+ * {"field","from","to"} for each changed type or urgency, then
+ * task_updated {"fields":[...], "changes":{field:{from,to}}}. */
 void h_api_task_patch(Ctx *c)
 {
 	static const char *const fields[] = {"status", "type", "urgency", "title", "assignee", NULL};
 	int64_t id = path_id(c, "id");
+	if (!desk_task_client(c->store, API_VIEWER(c), id)) {
+		api_not_found(c, "task", id, NULL);
+		return;
+	}
 	json_t *in = api_body(c);
 	if (!in)
 		return;
-	const char *status = NULL, *type = NULL, *urgency = NULL, *title = NULL;
-	int64_t assignee = 0;
-	int has_status, has_type, has_urgency, has_title, has_assignee;
+	DeskTaskChange ch = {0};
 	if (api_known_fields(c, in, fields) < 0 ||
-	    (has_status = api_field_enum(c, in, "status", 0, task_statuses, &status)) < 0 ||
-	    (has_type = api_field_enum(c, in, "type", 0, task_types, &type)) < 0 ||
-	    (has_urgency = api_field_enum(c, in, "urgency", 0, task_urgencies, &urgency)) < 0 ||
-	    (has_title = api_field_str(c, in, "title", F_ONE_LINE | F_NONBLANK, TASK_TITLE_MAX, &title)) < 0 ||
-	    (has_assignee = api_field_id(c, in, "assignee", F_NULLABLE, &assignee, NULL)) < 0)
+	    api_field_enum(c, in, "status", 0, desk_task_statuses, &ch.status) < 0 ||
+	    api_field_enum(c, in, "type", 0, desk_task_types, &ch.type) < 0 ||
+	    api_field_enum(c, in, "urgency", 0, desk_task_urgencies, &ch.urgency) < 0 ||
+	    api_field_str(c, in, "title", F_ONE_LINE | F_NONBLANK, DESK_TITLE_MAX, &ch.title) < 0 ||
+	    (ch.set_assignee = api_field_id(c, in, "assignee", F_NULLABLE, &ch.assignee_id, NULL)) < 0)
 		goto out;
 
 	if (api_begin(c) < 0)
 		goto out;
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT client_id, status, type, urgency, title, assignee_id, closed_at FROM tasks WHERE id = :id",
-		SQL_INT(":id", id), SQL_END);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		store_done(st);
-		store_rollback(c->store);
-		respond_error(c, 404, "not_found", "There is no task with that id.", NULL);
-		goto out;
-	}
-	int64_t client = sqlite3_column_int64(st, 0);
-	const char *cur_status = arena_strdup(c->arena, col_text(st, 1));
-	const char *cur_type = arena_strdup(c->arena, col_text(st, 2));
-	const char *cur_urgency = arena_strdup(c->arena, col_text(st, 3));
-	const char *cur_title = arena_strdup(c->arena, col_text(st, 4));
-	int64_t cur_assignee = sqlite3_column_int64(st, 5); /* 0 when NULL */
-	int has_closed_at = sqlite3_column_type(st, 6) != SQLITE_NULL;
-	int64_t closed_at = sqlite3_column_int64(st, 6);
-	store_done(st);
-
-	int64_t now = now_ms();
-	json_t *changed = json_array(), *changes = json_object();
-	const char *new_status = cur_status, *new_type = cur_type, *new_urgency = cur_urgency,
-		   *new_title = cur_title;
-	int64_t new_assignee = cur_assignee;
-	int ok = 1;
-	if (has_status && strcmp(status, cur_status) != 0) {
-		api_note_change(changed, changes, "status", json_string(cur_status), json_string(status));
-		new_status = status;
-		if (strcmp(status, "closed") == 0) {
-			has_closed_at = 1;
-			closed_at = now;
-		} else if (strcmp(cur_status, "closed") == 0) {
-			has_closed_at = 0;
-		}
-	}
-	if (has_type && strcmp(type, cur_type) != 0) {
-		api_note_change(changed, changes, "type", json_string(cur_type), json_string(type));
-		new_type = type;
-		ok = ok && api_event(c, "task_overridden", client, id, 0,
-				     json_pack("{s:s,s:s,s:s}", "field", "type", "from", cur_type, "to", type)) > 0;
-	}
-	if (has_urgency && strcmp(urgency, cur_urgency) != 0) {
-		api_note_change(changed, changes, "urgency", json_string(cur_urgency), json_string(urgency));
-		new_urgency = urgency;
-		ok = ok && api_event(c, "task_overridden", client, id, 0,
-				     json_pack("{s:s,s:s,s:s}", "field", "urgency", "from", cur_urgency, "to",
-					       urgency)) > 0;
-	}
-	if (has_title && strcmp(title, cur_title) != 0) {
-		api_note_change(changed, changes, "title", json_string(cur_title), json_string(title));
-		new_title = title;
-	}
-	if (has_assignee && assignee != cur_assignee) {
-		api_note_change(changed, changes, "assignee", jid(cur_assignee), jid(assignee));
-		new_assignee = assignee;
-	}
-	if (ok && json_array_size(changed) > 0) {
-		ok = store_exec(c->store,
-			"UPDATE tasks SET status = :status, type = :type, urgency = :urgency, title = :title, "
-			" assignee_id = :assignee, closed_at = :closed_at, updated_at = :now WHERE id = :id",
-			SQL_TEXT(":status", new_status), SQL_TEXT(":type", new_type), SQL_TEXT(":urgency", new_urgency),
-			SQL_TEXT(":title", new_title),
-			new_assignee ? SQL_INT(":assignee", new_assignee) : SQL_NULL(":assignee"),
-			has_closed_at ? SQL_INT(":closed_at", closed_at) : SQL_NULL(":closed_at"),
-			SQL_INT(":now", now), SQL_INT(":id", id), SQL_END) == SQLITE_OK;
-		ok = ok && api_event(c, "task_updated", client, id, 0,
-				     json_pack("{s:O,s:O}", "fields", changed, "changes", changes)) > 0;
-	}
-	json_decref(changed);
-	json_decref(changes);
-	if (!ok) {
+	int changed = 0;
+	DeskTaskErr e = desk_task_change(c->store, API_VIEWER(c), id, &ch, c->actor, &changed);
+	if (e == DT_STORE) {
 		api_store_failed(c, "updating a task");
 		goto out;
 	}
-	json_t *o = task_load(c->store, id);
+	if (e != DT_OK) {
+		store_rollback(c->store);
+		if (e == DT_NOT_FOUND)
+			api_not_found(c, "task", id, NULL);
+		else
+			respond_error(c, 422, "invalid_value", desk_task_err_message(e), desk_task_err_field(e));
+		goto out;
+	}
+	json_t *o = task_load(c, id);
 	if (api_commit(c) < 0) {
 		json_decref(o);
 		goto out;
 	}
+	if (changed)
+		ctx_log(c, "task=%lld %d field(s) changed by %s", (long long)id, changed, c->actor);
 	respond_json(c, 200, o);
 out:
 	json_decref(in);

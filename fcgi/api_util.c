@@ -17,6 +17,18 @@
 
 static const char *join(Ctx *c, const char *const *values);
 
+/* ---- who is asking --------------------------------------------------- */
+
+void api_not_found(Ctx *c, const char *what, int64_t id, const char *field)
+{
+	/* The same words whether it is missing or hidden: a token must not learn
+	 * which ids exist among the clients it may not see. */
+	respond_error(c, 404, "not_found",
+		      field ? arena_printf(c->arena, "There is no %s %lld that this token may see.", what, (long long)id)
+			    : arena_printf(c->arena, "There is no %s with that id that this token may see.", what),
+		      field);
+}
+
 /* ---- request body ---------------------------------------------------- */
 
 /* application/json or application/<something>+json, parameters allowed. */

@@ -17,6 +17,8 @@ int cmd_twilio_verify(int argc, char **argv);
 int cmd_simulate_sms(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+/* cmd_seed.c */
+int cmd_seed(int argc, char **argv);
 
 /* Load configuration and open the database (migrating it); prints the
  * error and returns NULL on failure. */

@@ -162,6 +162,80 @@ const char *tp_flash(const char *done);
 int tp_change_failed(Ctx *c, int e);
 /* ---- end task pages ---- */
 
+/* ---- reports: page_reports.c (static site of gen/, share links) ---- */
+void h_reports_root(Ctx *c);
+void h_reports_index(Ctx *c);
+void h_reports_file(Ctx *c);
+void h_reports_client_slash(Ctx *c);
+void h_reports_client(Ctx *c);
+void h_reports_client_task(Ctx *c);
+void h_reports_share_slash(Ctx *c);
+void h_reports_shared(Ctx *c);
+void h_reports_shared_task(Ctx *c);
+void h_report_shares(Ctx *c);
+void h_report_share_create(Ctx *c);
+void h_report_share_revoke(Ctx *c);
+/* ---- end reports ---- */
 
+/* ---- documents: api_documents.c, page_documents.c, git_artifacts.c ---- */
+#include "documents.h"
+/* api_documents.c: the JSON API */
+void h_api_documents_upload(Ctx *c);
+void h_api_documents_list(Ctx *c);
+void h_api_document_get(Ctx *c);
+void h_api_document_download(Ctx *c);
+void h_api_document_delete(Ctx *c);
+/* page_documents.c: the admin pages */
+void h_documents(Ctx *c);
+void h_document_new_form(Ctx *c);
+void h_document_upload(Ctx *c);
+void h_document(Ctx *c);
+void h_document_download(Ctx *c);
+void h_document_delete(Ctx *c);
+/* git_artifacts.c: read-only smart HTTP for `git clone` of the artifact
+ * repository (git-http-backend run by the program, Basic authentication) */
+void h_git_info_refs(Ctx *c);
+void h_git_upload_pack(Ctx *c);
+void h_git_receive_pack(Ctx *c);
+
+/* Shared by the documents files (defined in api_documents.c). */
+typedef struct {
+	int64_t task_id, client_id, event_id, document_id; /* 0 when not sent */
+	const char *filename;    /* as sent (arena); NULL when no file */
+	const char *part_type;   /* the file part's Content-Type (arena) */
+	const char *data;        /* the file's bytes, inside c->body */
+	size_t len;
+	int has_file;
+	const char *description; /* NULL when not sent; CRLF made LF */
+	const char *csrf;        /* the _csrf field (admin forms) */
+	int status;              /* on failure: 400, 415 or 422 */
+	const char *code, *field;
+} DocForm;
+/* Parse c's multipart/form-data upload (fields file, task_id, client_id,
+ * event_id, document_id, description, and _csrf when admin; unknown
+ * fields are 422 for the API and ignored for admin forms).  0, or -1 with
+ * f->status/code/field and a sentence in why. */
+int docs_read_form(Ctx *c, DocForm *f, int admin, char *why, size_t whylen);
+/* Does the form's _csrf match the session's token (the router's R_CSRF
+ * rule, for multipart forms it cannot parse)? */
+int docs_check_csrf(Ctx *c, const DocForm *f);
+DocViewer docs_viewer(Ctx *c);
+void docs_author(Ctx *c, DocAuthor *a);
+/* Answer with the bytes of doc (a doc_get object) at version (NULL: the
+ * current one), as an attachment (inline for a checked image when
+ * allow_inline), or with the error (404 deleted / unknown version). */
+void docs_send_file(Ctx *c, json_t *doc, const char *version, int allow_inline);
+/* ---- end documents ---- */
+
+/* ---- GitHub: webhook_github.c, page_github.c ---- */
+/* webhook_github.c */
+void h_webhook_github(Ctx *c);
+/* page_github.c */
+void h_github(Ctx *c);
+void h_github_retry(Ctx *c);
+void h_github_owners(Ctx *c);
+void h_github_owner_add(Ctx *c);
+void h_github_owner_delete(Ctx *c);
+/* ---- end GitHub ---- */
 
 #endif

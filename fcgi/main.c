@@ -37,6 +37,7 @@ static const Command commands[] = {
 	{"user", cmd_user, "add|passwd|disable|enable|attach|detach|list|bootstrap", "manage admin accounts"},
 	{"token", cmd_token, "add NAME | list | revoke NAME", "manage API bearer tokens"},
 	{"render", cmd_render, "TEMPLATE [DATA.json] [--partials DIR]", "render a Mustache template to standard output"},
+	{"seed-demo", cmd_seed, "[--clients N] [--tasks N] [--events N] [--append]", "add realistic synthetic data (demos, benchmarks)"},
 	{"help", cmd_help, "", "this list"},
 };
 

@@ -67,5 +67,53 @@ const Route sb_routes[] = {
 	{"POST", "/review/batch", h_review_batch, R_LOGIN | R_FORM | R_CSRF},
 	{"GET", "/activity", h_activity, R_LOGIN},
 	/* end task pages */
+	/* Reports (page_reports.c): the static site switchboard-gen writes,
+	 * each file to who may see it, and share links.  /reports/shares
+	 * before /reports/:file. */
+	{"GET", "/reports", h_reports_root, R_LOGIN},
+	{"GET", "/reports/", h_reports_index, R_LOGIN},
+	{"GET", "/reports/shares", h_report_shares, R_ADMIN},
+	{"POST", "/reports/shares", h_report_share_create, R_ADMIN | R_FORM | R_CSRF},
+	{"POST", "/reports/shares/:id/revoke", h_report_share_revoke, R_ADMIN | R_FORM | R_CSRF},
+	{"GET", "/reports/:file", h_reports_file, R_ADMIN},
+	{"GET", "/reports/clients/:client", h_reports_client_slash, R_LOGIN},
+	{"GET", "/reports/clients/:client/", h_reports_client, R_LOGIN},
+	{"GET", "/reports/clients/:client/:file", h_reports_client, R_LOGIN},
+	{"GET", "/reports/clients/:client/tasks/:file", h_reports_client_task, R_LOGIN},
+	{"GET", "/reports/share/:token", h_reports_share_slash, 0},
+	{"GET", "/reports/share/:token/", h_reports_shared, 0},
+	{"GET", "/reports/share/:token/:file", h_reports_shared, 0},
+	{"GET", "/reports/share/:token/tasks/:file", h_reports_shared_task, 0},
+	/* end reports */
+	/* Documents (api_documents.c, page_documents.c, git_artifacts.c):
+	 * uploads are multipart, parsed by the handlers (R_RAW_BODY), which
+	 * check the admin form's _csrf themselves.  /documents/new before
+	 * /documents/:id.  The git endpoints authenticate with HTTP Basic
+	 * themselves (git clients do not send bearer tokens or cookies). */
+	{"POST", "/api/documents/upload", h_api_documents_upload, R_API | R_TOKEN | R_RAW_BODY},
+	{"POST", "/api/documents", h_api_documents_upload, R_API | R_TOKEN | R_RAW_BODY},
+	{"GET", "/api/documents", h_api_documents_list, R_API | R_TOKEN},
+	{"GET", "/api/documents/:id", h_api_document_get, R_API | R_TOKEN},
+	{"DELETE", "/api/documents/:id", h_api_document_delete, R_API | R_TOKEN},
+	{"GET", "/api/documents/:id/download", h_api_document_download, R_API | R_TOKEN},
+	{"GET", "/documents", h_documents, R_LOGIN},
+	{"POST", "/documents", h_document_upload, R_LOGIN | R_RAW_BODY},
+	{"GET", "/documents/new", h_document_new_form, R_LOGIN},
+	{"GET", "/documents/:id", h_document, R_LOGIN},
+	{"GET", "/documents/:id/download", h_document_download, R_LOGIN},
+	{"POST", "/documents/:id/delete", h_document_delete, R_LOGIN | R_FORM | R_CSRF},
+	{"GET", "/git/artifacts.git/info/refs", h_git_info_refs, 0},
+	{"POST", "/git/artifacts.git/git-upload-pack", h_git_upload_pack, R_RAW_BODY},
+	{"POST", "/git/artifacts.git/git-receive-pack", h_git_receive_pack, R_RAW_BODY},
+	/* end documents */
+	/* GitHub (webhook_github.c, page_github.c): the signed webhook, the
+	 * issues kept or opened for bug tasks, and the owner rules. */
+	{"POST", "/webhook/github", h_webhook_github, R_RAW_BODY},
+	{"GET", "/github", h_github, R_ADMIN},
+	{"POST", "/github/issues/:task/retry", h_github_retry, R_ADMIN | R_FORM | R_CSRF},
+	{"GET", "/github/owners", h_github_owners, R_ADMIN},
+	{"POST", "/github/owners", h_github_owner_add, R_ADMIN | R_FORM | R_CSRF},
+	{"POST", "/github/owners/:id/delete", h_github_owner_delete, R_ADMIN | R_FORM | R_CSRF},
+	/* end GitHub */
 };
 const size_t sb_routes_count = sizeof sb_routes / sizeof sb_routes[0];

@@ -108,6 +108,13 @@ static char *decode_path(Arena *a, const char *uri, size_t n)
 	return out;
 }
 
+/* Paths that take document uploads (multipart, up to SWITCHBOARD_MAX_UPLOAD). */
+static int is_upload(const char *path)
+{
+	return path && (strcmp(path, "/documents") == 0 || strcmp(path, "/api/documents") == 0 ||
+			strcmp(path, "/api/documents/upload") == 0);
+}
+
 static volatile sig_atomic_t stopping;
 
 static void on_term(int sig)
@@ -146,6 +153,10 @@ int serve_fcgi(int listen_fd)
 	Buf keep_headers = {0}, keep_body = {0};
 	unsigned long counter = 0;
 	long max_body = config_int("SWITCHBOARD_MAX_BODY");
+	/* Document uploads may be larger: the file plus room for the form. */
+	long max_upload = config_int("SWITCHBOARD_MAX_UPLOAD") + 65536;
+	if (max_upload < max_body)
+		max_upload = max_body;
 	int log_requests = config_bool("SWITCHBOARD_LOG_REQUESTS");
 	pid_t pid = getpid();
 
@@ -184,7 +195,7 @@ int serve_fcgi(int listen_fd)
 			respond_error(&c, 400, "bad_path", "The request path is malformed.", NULL);
 		} else if (clen < 0) {
 			respond_error(&c, 400, "bad_length", "Content-Length is invalid.", NULL);
-		} else if (clen > max_body) {
+		} else if (clen > (is_upload(c.path) ? max_upload : max_body)) {
 			respond_error(&c, 413, "too_large", "The request body is larger than this server accepts.", NULL);
 		} else {
 			char *body = arena_alloc(&arena, (size_t)clen + 1);

@@ -59,6 +59,26 @@ static Setting settings[] = {
 	{"JOB_MAX_ATTEMPTS", "8", 0, "attempts before a job is dead", NULL, NULL},
 	{"JOB_BACKOFF_MS", "2000", 0, "first retry delay of a failed job, doubled each time (jittered)", NULL, NULL},
 	{"JOB_LEASE_SECONDS", "120", 0, "a job taken by a worker that died is retaken after this", NULL, NULL},
+	/* Reports (gen/, fcgi/page_reports.c). */
+	{"SWITCHBOARD_SITE", "", 0, "report site written by switchboard-gen (empty: $SWITCHBOARD_DATA/site)", NULL, NULL},
+	{"SWITCHBOARD_SENDFILE", "1", 0, "report files: 1 X-Sendfile (lighttpd, Apache), /PREFIX/ nginx X-Accel-Redirect, 0 stream", NULL, NULL},
+	{"SLA_URGENT_MINUTES", "60", 0, "first-response target for urgent tasks, in minutes (reports)", NULL, NULL},
+	{"SLA_MEDIUM_MINUTES", "480", 0, "first-response target for medium tasks, in minutes (reports)", NULL, NULL},
+	{"SLA_LOW_MINUTES", "2880", 0, "first-response target for low-urgency tasks, in minutes (reports)", NULL, NULL},
+	{"LLM_PRICES", "gpt-4o-mini=0.15/0.60,gpt-4o=2.50/10.00,gpt-4.1-mini=0.40/1.60,gpt-4.1=2.00/8.00", 0,
+	 "USD per million prompt/completion tokens by model, for report cost estimates (MODEL=IN/OUT,...)", NULL, NULL},
+	/* Documents and the artifact repository (lib/documents.c, lib/artifacts.c,
+	 * fcgi/page_documents.c's git endpoint). */
+	{"SWITCHBOARD_ARTIFACTS", NULL, 0, "artifact repository, a bare git repository (default $SWITCHBOARD_DATA/artifacts.git)", NULL, NULL},
+	{"SWITCHBOARD_MAX_UPLOAD", "10485760", 0, "largest uploaded document in bytes (413 above; SWITCHBOARD_MAX_BODY must leave room)", NULL, NULL},
+	{"SWITCHBOARD_GIT_HTTP_BACKEND", "/usr/lib/git-core/git-http-backend", 0, "git-http-backend, run for read-only clones of the artifact repository", NULL, NULL},
+	/* GitHub issues for bug tasks (lib/github.c, the github_* jobs in
+	 * lib/worker.c, fcgi/webhook_github.c, fcgi/page_github.c). */
+	{"GITHUB_TOKEN", "", 1, "GitHub token with Issues read/write on GITHUB_REPO (empty: issues wait as pending actions)", NULL, NULL},
+	{"GITHUB_REPO", "", 0, "repository bug issues are opened in, owner/name", NULL, NULL},
+	{"GITHUB_API_BASE", "https://api.github.com", 0, "GitHub REST API base URL (GHES: https://HOST/api/v3)", NULL, NULL},
+	{"GITHUB_WEBHOOK_SECRET", "", 1, "secret of the GitHub webhook: verifies X-Hub-Signature-256 (empty: webhooks refused)", NULL, NULL},
+	{"GITHUB_TIMEOUT_MS", "15000", 0, "total timeout of one GitHub API request, in milliseconds", NULL, NULL},
 };
 
 static Setting *find(const char *name)
@@ -220,6 +240,11 @@ int config_load(char **err)
 	Setting *s;
 	if (!(s = find("SWITCHBOARD_DB"))->value) {
 		char *v = xasprintf("%s/switchboard.db", config_get("SWITCHBOARD_DATA"));
+		set_value(s, v, "derived");
+		free(v);
+	}
+	if (!(s = find("SWITCHBOARD_ARTIFACTS"))->value) {
+		char *v = xasprintf("%s/artifacts.git", config_get("SWITCHBOARD_DATA"));
 		set_value(s, v, "derived");
 		free(v);
 	}

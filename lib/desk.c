@@ -264,6 +264,20 @@ int64_t desk_apply_classification(Store *s, int64_t message_id, const ClassifyRe
 		job_enqueue(s, "draft", payload, key, client, task, message_id, 0);
 	}
 	free(task_route);
+	/* Bug flow: a new bug task gets a GitHub issue (and a follow-up
+	 * draft); later messages on it become comments on that issue. */
+	if (strcmp(r->type, "bug") == 0) {
+		int created = strcmp(event, "task_created") == 0;
+		snprintf(payload, sizeof payload, "{\"task_id\":%lld,\"message_id\":%lld}", (long long)task,
+			 (long long)message_id);
+		if (created)
+			snprintf(key, sizeof key, "github_issue:%lld", (long long)task);
+		else
+			snprintf(key, sizeof key, "github_comment:%lld", (long long)message_id);
+		if (job_enqueue(s, created ? "github_issue" : "github_comment", payload, key, client, task, message_id,
+				0) < 0)
+			return -1;
+	}
 	return task;
 }
 

@@ -59,7 +59,8 @@ double route_threshold(Store *s);
  * transaction: record it on the message, join the client's open task of
  * the same type (task_updated) or create one (task_created), write the
  * `classified` event, and enqueue the summary job and, on the AI route, the
- * draft job.  Returns the task id, or -1. */
+ * draft job.  A new bug task also gets a github_issue job; a message joining
+ * a bug task a github_comment job.  Returns the task id, or -1. */
 int64_t desk_apply_classification(Store *s, int64_t message_id, const ClassifyResult *r);
 
 /* Create an outbound message in the caller's transaction.  draft: status

@@ -29,7 +29,7 @@ const char *const desk_task_routes[] = {"AI", "HUMAN", NULL};
 const char *const desk_event_types[] = {
 	"message_in", "classified", "task_created", "task_updated", "task_overridden", "message_out",
 	"draft_approved", "draft_rejected", "message_sent", "message_status", "message_failed",
-	"client_created", "client_updated", "summary_updated", "llm_fallback", "job_dead", "member_added",
+	"client_created", "client_updated", "summary_updated", "summary_edited", "llm_fallback", "job_dead", "member_added",
 	"member_removed", "user_created", "user_disabled", "user_enabled", "user_password_changed", NULL,
 };
 

@@ -142,6 +142,7 @@ static void reset_headers(HttpCtx *ctx)
 	free(r->request_id);
 	r->content_type = r->request_id = NULL;
 	r->should_retry = -1;
+	r->ratelimit_remaining = r->ratelimit_reset = -1;
 	ctx->retry_after_ms = ctx->retry_after_ms_hdr = -1;
 }
 
@@ -182,6 +183,16 @@ static size_t http_header_cb(char *data, size_t size, size_t nmemb, void *userp)
 		ctx->retry_after_ms = http_parse_retry_after(value, (int64_t)time(NULL));
 	} else if (ascii_ieq(data, name_len, "retry-after-ms")) {
 		ctx->retry_after_ms_hdr = parse_retry_after_ms(value);
+	} else if (ascii_ieq(data, name_len, "x-ratelimit-remaining") ||
+		   ascii_ieq(data, name_len, "x-ratelimit-reset")) {
+		char *e;
+		long long x = strtoll(value, &e, 10);
+		if (e != value && *e == '\0' && x >= 0) {
+			if (name_len == strlen("x-ratelimit-reset"))
+				r->ratelimit_reset = x;
+			else
+				r->ratelimit_remaining = x;
+		}
 	} else if (ascii_ieq(data, name_len, "x-should-retry")) {
 		if (ascii_ieq(value, strlen(value), "true"))
 			r->should_retry = 1;
@@ -251,6 +262,7 @@ int http_request(const HttpReq *req, HttpResp *resp)
 	resp->retry_after_ms = -1;
 	resp->retry_after = -1;
 	resp->should_retry = -1;
+	resp->ratelimit_remaining = resp->ratelimit_reset = -1;
 
 	if (!url_scheme_ok(req->url))
 		return fail_invalid(resp, "URL must start with http:// or https://");

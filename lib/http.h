@@ -55,6 +55,8 @@ typedef struct {
 	int64_t retry_after_ms; /* from retry-after-ms or Retry-After; -1 = absent */
 	int retry_after;        /* same in whole seconds, rounded up; -1 = absent */
 	int should_retry;       /* x-should-retry: 1 true, 0 false, -1 absent */
+	int64_t ratelimit_remaining; /* x-ratelimit-remaining (GitHub); -1 = absent */
+	int64_t ratelimit_reset;     /* x-ratelimit-reset, UTC epoch seconds; -1 = absent */
 	HttpErr err;            /* HTTP_ERR_NONE when a response arrived */
 	int maybe_sent;         /* 1 if the request may have reached the server */
 	char error[320];        /* human-readable transport error ("" if none) */

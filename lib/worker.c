@@ -10,17 +10,22 @@
  * to `submitting` in its own commit.  A later attempt that finds a message
  * still `submitting` (the worker died, or the call timed out after the
  * request was written) first asks Twilio whether the message exists and
- * adopts it, so a message is never sent twice.
+ * adopts it, so a message is never sent twice.  GitHub issues and
+ * comments (github_issue, github_comment) follow the same pattern with a
+ * marker in the body that a later attempt searches for.
  */
 #include "worker.h"
 #include "classify.h"
 #include "config.h"
 #include "desk.h"
+#include "github.h"
 #include "jobs.h"
 #include "llm.h"
+#include "owners.h"
 #include "twilio.h"
 #include "twilio_list.h"
 #include "util.h"
+#include "version.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -567,6 +572,469 @@ done:
 	return out;
 }
 
+/* ---- github_issue {task_id} and github_comment {task_id, message_id} ----
+ *
+ * A bug task gets one GitHub issue.  Without GITHUB_TOKEN/GITHUB_REPO the
+ * rendered issue waits in github_issues as `pending` (an admin can copy it
+ * or retry once configured).  Otherwise the row moves to `creating` in
+ * its own commit before the request; a later attempt that finds it still
+ * `creating` (timeout, 5xx, a worker that died) first looks for the
+ * issue's marker in the repository and adopts what it finds, so a task
+ * never gets two issues.  The first run also drafts the follow-up SMS
+ * asking for what the report lacks (always a draft for review). */
+
+static int github_configured(GithubConf *gc)
+{
+	memset(gc, 0, sizeof *gc);
+	gc->token = config_get("GITHUB_TOKEN");
+	gc->repo = config_get("GITHUB_REPO");
+	gc->api_base = config_get("GITHUB_API_BASE");
+	gc->user_agent = "switchboard/" SB_VERSION;
+	gc->timeout_ms = config_int("GITHUB_TIMEOUT_MS");
+	return *gc->token && github_repo_valid(gc->repo);
+}
+
+static int contains_word_ci(const char *text, const char *const *words)
+{
+	for (const char *const *w = words; *w; w++)
+		if (owners_pattern_matches(*w, text))
+			return 1;
+	return 0;
+}
+
+/* What the report already says: steps, browser or device, attachments. */
+typedef struct {
+	int steps;
+	char device[64];
+	int media;
+} BugDetails;
+
+static void bug_details(const char *text, int media, BugDetails *d)
+{
+	static const char *const steps[] = {"step", "steps", "i clicked", "i click", "i tap", "i tapped", "then",
+					    "reproduce", "first i", NULL};
+	static const char *const devices[] = {"Chrome", "Firefox", "Safari", "Edge", "Opera", "iPhone", "iPad",
+					      "Android", "Samsung", "Pixel", "Windows", "Mac", "macOS", "Linux",
+					      "Chromebook", NULL};
+	memset(d, 0, sizeof *d);
+	d->steps = contains_word_ci(text, steps);
+	Buf b = {0};
+	for (const char *const *w = devices; *w; w++)
+		if (owners_pattern_matches(*w, text) && b.len < 40)
+			buf_printf(&b, "%s%s", b.len ? ", " : "", *w);
+	snprintf(d->device, sizeof d->device, "%s", buf_cstr(&b));
+	buf_free(&b);
+	d->media = media;
+}
+
+/* The issue's view of a task: its inbound messages only (this task's
+ * client, never anyone else's), quoted for Markdown.  Fills *title (the
+ * task title), *owner (NULL when no rule matched), *last_in (newest
+ * inbound message id) and the bug details.  Returns the data for
+ * github/issue (and sms/bug_followup), or NULL when the task is gone. */
+static json_t *issue_context(Store *s, int64_t task, char **title, char **owner, int64_t *last_in,
+			     BugDetails *det)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT client_id, title, type, urgency FROM tasks WHERE id = :id",
+				      SQL_INT(":id", task), SQL_END);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_done(st);
+		return NULL;
+	}
+	int64_t client = sqlite3_column_int64(st, 0);
+	*title = xstrdup(col_text(st, 1));
+	json_t *d = client_context(s, client, task);
+	store_done(st);
+	/* The client context carries the phone and recent messages of all the
+	 * client's tasks: keep only what the issue may show. */
+	json_object_del(d, "phone");
+	json_object_del(d, "messages");
+	json_object_del(d, "summary");
+	json_object_del(d, "company");
+	Buf all = {0};
+	buf_puts(&all, *title);
+	json_t *later = json_array();
+	int media = 0;
+	*last_in = 0;
+	st = store_stmt(s,
+		"SELECT m.id, m.body, m.created_at, coalesce((SELECT json_extract(e.details, '$.num_media') "
+		"  FROM events e WHERE e.message_id = m.id AND e.event_type = 'message_in' LIMIT 1), 0) "
+		"FROM messages m WHERE m.task_id = :t AND m.direction = 'in' ORDER BY m.id",
+		SQL_INT(":t", task), SQL_END);
+	int first = 1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		*last_in = sqlite3_column_int64(st, 0);
+		media += sqlite3_column_int(st, 3);
+		buf_printf(&all, "\n%s", col_text(st, 1));
+		Buf q = {0};
+		github_md_quote(&q, col_text(st, 1));
+		if (first) {
+			json_object_set_new(d, "report_md", json_string(buf_cstr(&q)));
+			first = 0;
+		} else {
+			char when[21];
+			fmt_iso8601(when, sqlite3_column_int64(st, 2) / 1000);
+			json_array_append_new(later, json_pack("{s:s,s:s}", "when", when, "quote_md", buf_cstr(&q)));
+		}
+		buf_free(&q);
+	}
+	store_done(st);
+	if (first)
+		json_object_set_new(d, "report_md", json_string("> (no message text)"));
+	json_object_set_new(d, "has_later", json_boolean(json_array_size(later) > 0));
+	json_object_set_new(d, "later", later);
+	bug_details(buf_cstr(&all), media, det);
+	json_t *dj = json_pack("{s:b}", "steps", det->steps);
+	if (det->device[0])
+		json_object_set_new(dj, "device", json_string(det->device));
+	if (det->media)
+		json_object_set_new(dj, "media", json_integer(det->media));
+	json_object_set_new(d, "details", dj);
+	*owner = owners_pick(s, buf_cstr(&all));
+	buf_free(&all);
+	if (*owner)
+		json_object_set_new(d, "owner", json_string(*owner));
+	char *link = xasprintf("%s/tasks/%lld", config_get("SWITCHBOARD_PUBLIC_URL"), (long long)task);
+	json_object_set_new(d, "link", json_string(link));
+	free(link);
+	char *marker = xasprintf("<!-- switchboard-task:%lld -->", (long long)task);
+	json_object_set_new(d, "marker", json_string(marker));
+	free(marker);
+	json_object_set_new(d, "client_id", json_integer(client));
+	/* What the follow-up SMS asks for. */
+	const char *parts[3];
+	int n = 0;
+	if (!det->steps)
+		parts[n++] = "the steps that lead to the problem";
+	if (!det->device[0])
+		parts[n++] = "the browser or device you are using";
+	if (!det->media)
+		parts[n++] = "a screenshot of what you see";
+	Buf m = {0};
+	for (int i = 0; i < n; i++)
+		buf_printf(&m, "%s%s", i == 0 ? "" : i == n - 1 ? (n > 2 ? ", and " : " and ") : ", ", parts[i]);
+	if (n)
+		json_object_set_new(d, "missing", json_string(buf_cstr(&m)));
+	buf_free(&m);
+	return d;
+}
+
+static const char *issue_urgency(json_t *ctx)
+{
+	const char *u = json_string_value(json_object_get(json_object_get(ctx, "task"), "urgency"));
+	return u ? u : "medium";
+}
+
+/* Mark the issue created (or found) and complete the job, in one
+ * transaction. */
+static JobOutcome issue_created(Worker *w, const Job *job, int64_t task, int64_t client, const char *repo,
+				const GhResult *r, const char *owner, int adopted)
+{
+	Store *s = w->store;
+	if (store_begin(s) != 0)
+		return JOB_LOST;
+	store_exec(s, "UPDATE github_issues SET state = 'open', number = :n, url = :u, repo = :repo, error = NULL, "
+		      " updated_at = :now WHERE task_id = :t",
+		   SQL_INT(":n", r->number), SQL_TEXT(":u", r->html_url), SQL_TEXT(":repo", repo),
+		   SQL_INT(":now", now_ms()), SQL_INT(":t", task), SQL_END);
+	json_t *d = json_pack("{s:I,s:s,s:s}", "number", (json_int_t)r->number, "url", r->html_url, "repo", repo);
+	json_object_set_new(d, "owner", owner ? json_string(owner) : json_null());
+	if (adopted)
+		json_object_set_new(d, "adopted", json_true());
+	char *dt = json_text(d);
+	store_event(s, "github_issue_created", client, task, 0, "worker", dt);
+	free(dt);
+	return finish(w, job);
+}
+
+/* Write (insert or refresh) the task's github_issues row and, the first
+ * time, the follow-up draft, in the caller's transaction.  Returns 0 or -1. */
+static int issue_row(Worker *w, int64_t task, int64_t client, const char *state, const char *title,
+		     const char *body, const char *labels, const char *owner, int64_t last_in, json_t *ctx)
+{
+	Store *s = w->store;
+	int64_t now = now_ms();
+	if (store_exec(s,
+		"INSERT INTO github_issues (task_id, client_id, repo, state, title, body, labels, owner, "
+		" included_message_id, create_started_at, created_at, updated_at) "
+		"VALUES (:t, :c, :repo, :st, :title, :body, :labels, :owner, :last, "
+		" CASE WHEN :st = 'creating' THEN :now END, :now, :now) "
+		"ON CONFLICT (task_id) DO UPDATE SET repo = excluded.repo, state = excluded.state, "
+		" title = excluded.title, body = excluded.body, labels = excluded.labels, owner = excluded.owner, "
+		" included_message_id = excluded.included_message_id, "
+		" create_started_at = coalesce(excluded.create_started_at, create_started_at), "
+		" updated_at = excluded.updated_at",
+		SQL_INT(":t", task), SQL_INT(":c", client), SQL_TEXT(":repo", config_get("GITHUB_REPO")),
+		SQL_TEXT(":st", state), SQL_TEXT(":title", title), SQL_TEXT(":body", body), SQL_TEXT(":labels", labels),
+		SQL_TEXT(":owner", owner), SQL_INT(":last", last_in), SQL_INT(":now", now), SQL_END) != SQLITE_OK)
+		return -1;
+	int64_t have = store_int(s, 0, "SELECT coalesce(followup_message_id, 0) FROM github_issues WHERE task_id = :t",
+				 SQL_INT(":t", task), SQL_END);
+	if (have || !json_object_get(ctx, "missing"))
+		return 0;
+	char *sms = render(w, "sms/bug_followup", ctx);
+	if (!sms)
+		return 0; /* logged; the issue matters more than the follow-up */
+	trim(sms);
+	int64_t mid = *sms ? desk_outbound(s, client, task, sms, "worker", 1, 1) : 0;
+	free(sms);
+	if (mid < 0)
+		return -1;
+	if (mid > 0) {
+		store_exec(s, "UPDATE github_issues SET followup_message_id = :m WHERE task_id = :t", SQL_INT(":m", mid),
+			   SQL_INT(":t", task), SQL_END);
+		char *dt = json_text(json_pack("{s:s,s:s}", "kind", "bug_followup", "asks",
+					       json_string_value(json_object_get(ctx, "missing"))));
+		store_event(s, "followup_proposed", client, task, mid, "worker", dt);
+		free(dt);
+	}
+	return 0;
+}
+
+static JobOutcome run_github_issue(Worker *w, const Job *job, JobResult *res)
+{
+	Store *s = w->store;
+	int64_t task = json_integer_value(json_object_get(job->payload, "task_id"));
+	char prev[16] = "";
+	int64_t started = 0;
+	sqlite3_stmt *st = store_stmt(s, "SELECT state, coalesce(create_started_at, 0) FROM github_issues "
+					 "WHERE task_id = :t", SQL_INT(":t", task), SQL_END);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(prev, sizeof prev, "%s", col_text(st, 0));
+		started = sqlite3_column_int64(st, 1);
+	}
+	store_done(st);
+	if (strcmp(prev, "open") == 0 || strcmp(prev, "closed") == 0) {
+		/* The issue exists (the job ran twice): nothing to do. */
+		if (store_begin(s) != 0)
+			return retry(res, 0, "database busy");
+		return finish(w, job);
+	}
+	char *title = NULL, *owner = NULL;
+	int64_t last_in = 0;
+	BugDetails det;
+	json_t *ctx = issue_context(s, task, &title, &owner, &last_in, &det);
+	if (!ctx) {
+		res->error = xasprintf("task %lld does not exist", (long long)task);
+		return JOB_DEAD;
+	}
+	int64_t client = json_integer_value(json_object_get(ctx, "client_id"));
+	char *body = render(w, "github/issue", ctx);
+	char label_u[40];
+	snprintf(label_u, sizeof label_u, "urgency:%s", issue_urgency(ctx));
+	const char *labels[] = {"bug", label_u, NULL};
+	const char *assignees[] = {owner, NULL};
+	char *labels_json = json_text(json_pack("[s,s]", labels[0], labels[1]));
+	GithubConf gc;
+	int configured = github_configured(&gc);
+	JobOutcome out;
+	GhResult r;
+	if (!body) {
+		out = retry(res, 0, "template github/issue could not be rendered");
+		goto done;
+	}
+	trim(body);
+
+	if (!configured) {
+		if (store_begin(s) != 0) {
+			out = retry(res, 0, "database busy");
+			goto done;
+		}
+		if (issue_row(w, task, client, "pending", title, body, labels_json, owner, last_in, ctx) != 0) {
+			store_rollback(s);
+			out = retry(res, 0, "could not store the pending issue: %s", store_errmsg(s));
+			goto done;
+		}
+		if (strcmp(prev, "pending") != 0) {
+			json_t *d = json_pack("{s:s}", "reason",
+					      *gc.token ? "GITHUB_REPO is not owner/name" : "GITHUB_TOKEN is not set");
+			json_object_set_new(d, "owner", owner ? json_string(owner) : json_null());
+			char *dt = json_text(d);
+			store_event(s, "github_issue_pending", client, task, 0, "worker", dt);
+			free(dt);
+		}
+		out = finish(w, job);
+		goto done;
+	}
+
+	if (strcmp(prev, "creating") == 0) {
+		/* An earlier attempt may have reached GitHub: look before resending. */
+		char marker[64];
+		snprintf(marker, sizeof marker, "<!-- switchboard-task:%lld -->", (long long)task);
+		int found = github_find_marker(&gc, 0, marker, started / 1000 - 120, &r);
+		if (found < 0) {
+			out = retry(res, r.retry_after_ms > 0 ? r.retry_after_ms : 0,
+				    "GitHub: looking for an issue created by an earlier attempt: HTTP %d %s", r.http_status,
+				    r.message);
+			goto done;
+		}
+		if (found == 1) {
+			out = issue_created(w, job, task, client, gc.repo, &r, owner, 1);
+			goto done;
+		}
+	}
+	/* Claim the create: `creating`, committed while we hold the job. */
+	if (store_begin(s) != 0) {
+		out = retry(res, 0, "database busy");
+		goto done;
+	}
+	int64_t held = store_int(s, 0, "SELECT count(*) FROM jobs WHERE id = :id AND worker = :w AND state = 'running'",
+				 SQL_INT(":id", job->id), SQL_TEXT(":w", job->worker), SQL_END);
+	if (!held || issue_row(w, task, client, "creating", title, body, labels_json, owner, last_in, ctx) != 0 ||
+	    store_commit(s) != 0) {
+		store_rollback(s);
+		out = JOB_LOST;
+		goto done;
+	}
+	github_create_issue(&gc, title, body, labels, owner ? assignees : NULL, &r);
+	if (r.kind == GH_OK) {
+		out = issue_created(w, job, task, client, gc.repo, &r, owner, 0);
+	} else if (r.kind == GH_RETRY) {
+		out = retry(res, r.retry_after_ms > 0 ? r.retry_after_ms : 0, "GitHub: HTTP %d %s%s", r.http_status,
+			    r.message, r.maybe_created ? " (may have been created; will look before resending)" : "");
+	} else {
+		if (store_begin(s) == 0) {
+			store_exec(s, "UPDATE github_issues SET state = 'failed', error = :e, updated_at = :now "
+				      "WHERE task_id = :t",
+				   SQL_TEXT(":e", r.message), SQL_INT(":now", now_ms()), SQL_INT(":t", task), SQL_END);
+			char *dt = json_text(json_pack("{s:i,s:s}", "http_status", r.http_status, "message", r.message));
+			store_event(s, "github_issue_failed", client, task, 0, "worker", dt);
+			free(dt);
+			store_commit(s);
+		}
+		res->error = xasprintf("GitHub refused the issue: HTTP %d %s", r.http_status, r.message);
+		out = JOB_DEAD;
+	}
+done:
+	json_decref(ctx);
+	free(labels_json);
+	free(body);
+	free(title);
+	free(owner);
+	return out;
+}
+
+static JobOutcome comment_posted(Worker *w, const Job *job, int64_t mid, int64_t client, int64_t task,
+				 int64_t number, const GhResult *r)
+{
+	Store *s = w->store;
+	if (store_begin(s) != 0)
+		return JOB_LOST;
+	store_exec(s, "UPDATE github_comments SET state = 'posted', comment_id = :cid, url = :u WHERE message_id = :m",
+		   SQL_INT(":cid", r->id), SQL_TEXT(":u", r->html_url), SQL_INT(":m", mid), SQL_END);
+	char *dt = json_text(json_pack("{s:I,s:I,s:s}", "number", (json_int_t)number, "comment_id",
+				       (json_int_t)r->id, "url", r->html_url));
+	store_event(s, "github_comment_posted", client, task, mid, "worker", dt);
+	free(dt);
+	return finish(w, job);
+}
+
+/* A later client message on a bug task becomes a comment on its issue.
+ * Messages already in the issue's body are skipped; while the issue is
+ * still being created the job waits; a pending or failed issue gets the
+ * message in its body when it is (re)created, so nothing is posted. */
+static JobOutcome run_github_comment(Worker *w, const Job *job, JobResult *res)
+{
+	Store *s = w->store;
+	int64_t task = json_integer_value(json_object_get(job->payload, "task_id"));
+	int64_t mid = json_integer_value(json_object_get(job->payload, "message_id"));
+	char state[16] = "";
+	int64_t number = 0, included = 0;
+	sqlite3_stmt *st = store_stmt(s, "SELECT state, coalesce(number, 0), included_message_id FROM github_issues "
+					 "WHERE task_id = :t", SQL_INT(":t", task), SQL_END);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(state, sizeof state, "%s", col_text(st, 0));
+		number = sqlite3_column_int64(st, 1);
+		included = sqlite3_column_int64(st, 2);
+	}
+	store_done(st);
+	if (!*state || strcmp(state, "creating") == 0)
+		return retry(res, 30000, "the task's GitHub issue is not created yet");
+	char cstate[16] = "";
+	int64_t started = 0;
+	st = store_stmt(s, "SELECT state, started_at FROM github_comments WHERE message_id = :m", SQL_INT(":m", mid),
+			SQL_END);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(cstate, sizeof cstate, "%s", col_text(st, 0));
+		started = sqlite3_column_int64(st, 1);
+	}
+	store_done(st);
+	if (mid <= included || number <= 0 || strcmp(cstate, "posted") == 0) {
+		if (store_begin(s) != 0)
+			return retry(res, 0, "database busy");
+		return finish(w, job);
+	}
+	sqlite3_stmt *mt = store_stmt(s, "SELECT body, client_id, created_at FROM messages WHERE id = :m AND "
+					 "task_id = :t AND direction = 'in'", SQL_INT(":m", mid), SQL_INT(":t", task),
+				      SQL_END);
+	if (sqlite3_step(mt) != SQLITE_ROW) {
+		store_done(mt);
+		res->error = xasprintf("message %lld is not an inbound message of task %lld", (long long)mid,
+				       (long long)task);
+		return JOB_DEAD;
+	}
+	int64_t client = sqlite3_column_int64(mt, 1);
+	char when[21];
+	fmt_iso8601(when, sqlite3_column_int64(mt, 2) / 1000);
+	Buf body = {0};
+	buf_printf(&body, "The client sent another message by SMS (%s):\n\n", when);
+	github_md_quote(&body, col_text(mt, 0));
+	store_done(mt);
+	char marker[64];
+	snprintf(marker, sizeof marker, "<!-- switchboard-message:%lld -->", (long long)mid);
+	buf_printf(&body, "\n\n%s\n", marker);
+	GithubConf gc;
+	GhResult r;
+	JobOutcome out;
+	if (!github_configured(&gc)) {
+		out = retry(res, 0, "GitHub is not configured (GITHUB_TOKEN, GITHUB_REPO)");
+		goto done;
+	}
+	if (strcmp(cstate, "posting") == 0) {
+		int found = github_find_marker(&gc, number, marker, started / 1000 - 120, &r);
+		if (found < 0) {
+			out = retry(res, r.retry_after_ms > 0 ? r.retry_after_ms : 0, "GitHub: HTTP %d %s", r.http_status,
+				    r.message);
+			goto done;
+		}
+		if (found == 1) {
+			out = comment_posted(w, job, mid, client, task, number, &r);
+			goto done;
+		}
+	}
+	if (store_begin(s) != 0) {
+		out = retry(res, 0, "database busy");
+		goto done;
+	}
+	int64_t held = store_int(s, 0, "SELECT count(*) FROM jobs WHERE id = :id AND worker = :w AND state = 'running'",
+				 SQL_INT(":id", job->id), SQL_TEXT(":w", job->worker), SQL_END);
+	int64_t now = now_ms();
+	if (!held ||
+	    store_exec(s, "INSERT INTO github_comments (message_id, task_id, issue_number, state, started_at, created_at) "
+			  "VALUES (:m, :t, :n, 'posting', :now, :now) ON CONFLICT (message_id) DO UPDATE SET "
+			  "started_at = excluded.started_at",
+		       SQL_INT(":m", mid), SQL_INT(":t", task), SQL_INT(":n", number), SQL_INT(":now", now),
+		       SQL_END) != SQLITE_OK ||
+	    store_commit(s) != 0) {
+		store_rollback(s);
+		out = JOB_LOST;
+		goto done;
+	}
+	github_create_comment(&gc, number, buf_cstr(&body), &r);
+	if (r.kind == GH_OK)
+		out = comment_posted(w, job, mid, client, task, number, &r);
+	else if (r.kind == GH_RETRY)
+		out = retry(res, r.retry_after_ms > 0 ? r.retry_after_ms : 0, "GitHub: HTTP %d %s", r.http_status,
+			    r.message);
+	else {
+		res->error = xasprintf("GitHub refused the comment: HTTP %d %s", r.http_status, r.message);
+		out = JOB_DEAD;
+	}
+done:
+	buf_free(&body);
+	return out;
+}
+
 /* ---- dispatch ---- */
 
 int worker_step(Worker *w)
@@ -585,6 +1053,10 @@ int worker_step(Worker *w)
 		out = run_send(w, &job, &res);
 	else if (strcmp(job.kind, "summary") == 0)
 		out = run_summary(w, &job, &res);
+	else if (strcmp(job.kind, "github_issue") == 0)
+		out = run_github_issue(w, &job, &res);
+	else if (strcmp(job.kind, "github_comment") == 0)
+		out = run_github_comment(w, &job, &res);
 	else {
 		res.error = xasprintf("unknown job kind %s", job.kind);
 		out = JOB_DEAD;

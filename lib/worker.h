@@ -1,6 +1,6 @@
 /*
  * worker.h - runs jobs from the durable queue: classify, draft, send,
- * summary.  Each job's effects are committed together with its completion
+ * summary, github_issue, github_comment.  Each job's effects are committed together with its completion
  * (job_complete), so running a job twice has the effect of running it once.
  */
 #ifndef SB_WORKER_H

@@ -2,8 +2,10 @@
 # t0400-api: the JSON API's happy paths with a real bearer token: clients
 # (create, show, edit, search, keyset pagination), sending an SMS (202, a
 # queued message and send job, delivered by the worker through the `log`
-# transport), tasks (create, filter, edit with override events) and the
-# event log with its filters.  Every write names the token's actor.
+# transport), tasks (create, filter, edit with override events, assign to
+# people who may see the client) and the event log with its filters.
+# Every write names the token's actor.  The token here is an operator
+# token (no --user): it sees every client; t0420 covers user tokens.
 . "$(dirname "$0")/../lib.sh"
 sb_start || { echo "not ok 1 - server starts"; echo "1..1"; exit 1; }
 
@@ -48,7 +50,9 @@ b=$(body_of "$r")
 is "$(jget '[d["company"], d["summary"], d["name"]]' "$b")" '["Babbage & Co", "Prefers SMS in the morning.", "Ada Lovelace"]' "changed fields applied, others kept"
 like "$(jget 'd["summary_updated_at"]' "$b")" "$ISO" "summary_updated_at set"
 is "$(sql "SELECT actor||'|'||json_extract(details,'\$.fields') FROM events WHERE event_type='client_updated'")" \
-   'api:tester|["company","summary"]' "client_updated lists the changed fields"
+   'api:tester|["company"]' "client_updated lists the changed details"
+is "$(sql "SELECT actor||'|'||json_extract(details,'\$.length') FROM events WHERE event_type='summary_edited' AND client_id=$ADA")" \
+   'api:tester|27' "the summary is its own summary_edited event, as on the admin pages"
 is "$(sql "SELECT json_extract(details,'\$.changes.company.from')||'>'||json_extract(details,'\$.changes.company.to') FROM events WHERE event_type='client_updated'")" \
    'Analytical Engines>Babbage & Co' "client_updated records from and to"
 r=$(api_json PATCH "/api/clients/$ADA" '{"company":"Babbage & Co","phone":"+1 415 555 0100"}')
@@ -135,6 +139,14 @@ r=$(api GET "/api/messages?limit=1&cursor=$(jget 'd["next_cursor"]' "$b")")
 is "$(jget '[m["id"] for m in d["data"]] + [d["next_cursor"]]' "$(body_of "$r")")" "[$M1, null]" "messages page two"
 
 # ---- tasks ------------------------------------------------------------
+# People to assign: an admin (may see every client) and an agent attached
+# to Ada only.
+sb_user boss 'correct horse battery' --admin
+sb_user ana 'correct horse battery'
+BOSS=$(sql "SELECT id FROM users WHERE login='boss'")
+ANA=$(sql "SELECT id FROM users WHERE login='ana'")
+"$SB_BIN" user attach ana "$ADA" >/dev/null
+
 r=$(api_json POST /api/tasks "{\"client_id\":$ADA,\"title\":\"Login page times out\",\"type\":\"bug\",\"urgency\":\"medium\"}")
 is "$(status_of "$r")" 201 "POST /api/tasks creates a task"
 b=$(body_of "$r")
@@ -144,9 +156,9 @@ is "$(jget '[d["client_id"], d["status"], d["route"], d["assignee"], d["closed_a
    "[$ADA, \"open\", \"HUMAN\", null, null, null]" "defaults: open, HUMAN, unassigned"
 is "$(sql "SELECT actor||'|'||json_extract(details,'\$.type') FROM events WHERE event_type='task_created' AND task_id=$T1")" \
    "api:tester|bug" "task_created event with actor"
-r=$(api_json POST /api/tasks "{\"client_id\":$NEWC,\"title\":\"Pricing question\",\"type\":\"question\",\"urgency\":\"low\",\"route\":\"AI\",\"assignee\":3}")
+r=$(api_json POST /api/tasks "{\"client_id\":$NEWC,\"title\":\"Pricing question\",\"type\":\"question\",\"urgency\":\"low\",\"route\":\"AI\",\"assignee\":$BOSS}")
 T2=$(jget 'd["id"]' "$(body_of "$r")")
-is "$(jget '[d["route"], d["assignee"]]' "$(body_of "$r")")" '["AI", 3]' "route and assignee given"
+is "$(jget '[d["route"], d["assignee"]]' "$(body_of "$r")")" "[\"AI\", $BOSS]" "route and assignee (an admin) given"
 
 r=$(api_json POST /api/messages/send "{\"client_id\":$ADA,\"task_id\":$T1,\"body\":\"Looking into it.\"}")
 is "$(status_of "$r")" 202 "send within a task"
@@ -170,8 +182,10 @@ is "$(sql "SELECT count(*) FROM events")" "$n_events" "unchanged values write no
 r=$(api_json PATCH "/api/tasks/$T1" '{"status":"closed"}')
 like "$(jget 'd["closed_at"]' "$(body_of "$r")")" "$ISO" "closing sets closed_at"
 is "$(sql "SELECT count(*) FROM events WHERE event_type='task_overridden'")" 2 "a status change is not an override"
-r=$(api_json PATCH "/api/tasks/$T1" '{"status":"open","assignee":7}')
-is "$(jget '[d["status"], d["closed_at"], d["assignee"]]' "$(body_of "$r")")" '["open", null, 7]' "reopening clears closed_at"
+r=$(api_json PATCH "/api/tasks/$T1" "{\"status\":\"open\",\"assignee\":$ANA}")
+is "$(jget '[d["status"], d["closed_at"], d["assignee"]]' "$(body_of "$r")")" "[\"open\", null, $ANA]" "reopening clears closed_at; assigned to the client's agent"
+is "$(sql "SELECT json_extract(details,'\$.assignee_login') FROM events WHERE event_type='task_updated' AND task_id=$T1 ORDER BY id DESC LIMIT 1")" \
+   ana "task_updated names the assignee's login"
 r=$(api_json PATCH "/api/tasks/$T1" '{"assignee":null}')
 is "$(jget 'd["assignee"]' "$(body_of "$r")")" null "assignee cleared"
 r=$(api GET "/api/tasks/$T1")
@@ -181,7 +195,7 @@ r=$(api GET "/api/tasks")
 is "$(jget '[t["id"] for t in d["data"]]' "$(body_of "$r")")" "[$T2, $T1]" "GET /api/tasks, newest first"
 r=$(api GET "/api/tasks?status=open&type=feature_request&urgency=urgent&client_id=$ADA")
 is "$(jget '[t["id"] for t in d["data"]]' "$(body_of "$r")")" "[$T1]" "combined task filters"
-r=$(api GET "/api/tasks?assignee=3")
+r=$(api GET "/api/tasks?assignee=$BOSS")
 is "$(jget '[t["id"] for t in d["data"]]' "$(body_of "$r")")" "[$T2]" "filter by assignee"
 r=$(api GET "/api/tasks?assignee=none")
 is "$(jget '[t["id"] for t in d["data"]]' "$(body_of "$r")")" "[$T1]" "filter unassigned"

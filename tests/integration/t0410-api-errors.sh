@@ -2,7 +2,9 @@
 # t0410-api-errors: the JSON API refuses what it must, with the right
 # status and a JSON error naming the field, and writes nothing when it
 # refuses: missing or bad tokens (401), malformed JSON and wrong types
-# (400), invalid values and unknown fields (422), unknown ids (404),
+# (400), invalid values and unknown fields (422), unknown ids (404, also
+# when the id is in the body: the same answer a token gets for a client it
+# may not see, see t0420),
 # duplicate phones (409), over-long bodies, hostile text (SQL-looking
 # input is data, NUL and invalid UTF-8 are refused).
 . "$(dirname "$0")/../lib.sh"
@@ -51,6 +53,14 @@ r=$(api_json POST /api/tasks "{\"client_id\":$ALAN,\"title\":\"Alan's task\",\"t
 ALAN_TASK=$(jget 'd["id"]' "$(body_of "$r")")
 r=$(api_json POST /api/tasks "{\"client_id\":$GRACE,\"title\":\"Grace's task\",\"type\":\"bug\",\"urgency\":\"low\"}")
 GRACE_TASK=$(jget 'd["id"]' "$(body_of "$r")")
+# People: ada may see Grace; olda could, but is disabled.
+sb_user ada 'correct horse battery'
+sb_user olda 'correct horse battery'
+ADA_U=$(sql "SELECT id FROM users WHERE login='ada'")
+OLDA_U=$(sql "SELECT id FROM users WHERE login='olda'")
+"$SB_BIN" user attach ada "$GRACE" >/dev/null
+"$SB_BIN" user attach olda "$GRACE" >/dev/null
+"$SB_BIN" user disable olda >/dev/null
 n_clients=$(sql "SELECT count(*) FROM clients")
 n_events=$(events)
 
@@ -113,7 +123,7 @@ expect 422 missing_field title "$r" "missing title: 422"
 r=$(api_json POST /api/tasks "{\"client_id\":$GRACE,\"title\":\"   \",\"type\":\"bug\",\"urgency\":\"low\"}")
 expect 422 blank title "$r" "blank title: 422"
 r=$(api_json POST /api/tasks '{"client_id":999999,"title":"t","type":"bug","urgency":"low"}')
-expect 422 not_found client_id "$r" "task for an unknown client: 422"
+expect 404 not_found client_id "$r" "task for an unknown client: 404 naming client_id"
 r=$(api_json POST /api/tasks '{"client_id":-3,"title":"t","type":"bug","urgency":"low"}')
 expect 422 invalid_value client_id "$r" "negative id: 422"
 r=$(api_json PATCH "/api/tasks/$GRACE_TASK" '{"status":"done"}')
@@ -125,6 +135,22 @@ expect 422 unknown_field colour "$r" "PATCH unknown field: 422 naming it"
 r=$(api_json PATCH "/api/tasks/$GRACE_TASK" '{"status":"closed","route":"AI"}')
 expect 422 unknown_field route "$r" "PATCH of a field the API does not edit: 422"
 is "$(sql "SELECT status FROM tasks WHERE id=$GRACE_TASK")" open "a refused PATCH changes nothing, not even its valid part"
+# Assignees: an enabled user who may see the task's client, or null.
+n_ev=$(events)
+r=$(api_json PATCH "/api/tasks/$GRACE_TASK" '{"status":"closed","assignee":999999}')
+expect 422 invalid_value assignee "$r" "PATCH assignee who is no user: 422 naming assignee"
+r=$(api_json PATCH "/api/tasks/$ALAN_TASK" "{\"assignee\":$ADA_U}")
+expect 422 invalid_value assignee "$r" "PATCH assignee who may not see the client: 422"
+r=$(api_json PATCH "/api/tasks/$GRACE_TASK" "{\"assignee\":$OLDA_U}")
+expect 422 invalid_value assignee "$r" "PATCH assignee who is disabled: 422"
+r=$(api_json PATCH "/api/tasks/$GRACE_TASK" '{"assignee":0}')
+expect 422 invalid_value assignee "$r" "PATCH assignee 0: 422"
+r=$(api_json POST /api/tasks "{\"client_id\":$ALAN,\"title\":\"t\",\"type\":\"bug\",\"urgency\":\"low\",\"assignee\":$ADA_U}")
+expect 422 invalid_value assignee "$r" "POST assignee who may not see the client: 422"
+r=$(api_json POST /api/tasks "{\"client_id\":$GRACE,\"title\":\"t\",\"type\":\"bug\",\"urgency\":\"low\",\"assignee\":$OLDA_U}")
+expect 422 invalid_value assignee "$r" "POST assignee who is disabled: 422"
+is "$(sql "SELECT status||'|'||coalesce(assignee_id,'none') FROM tasks WHERE id=$GRACE_TASK")|$(sql "SELECT count(*) FROM tasks")|$(events)" \
+   "open|none|2|$n_ev" "refused assignees change and write nothing"
 r=$(api_json PATCH "/api/clients/$GRACE" '{"nickname":"Amazing"}')
 expect 422 unknown_field nickname "$r" "client PATCH unknown field: 422"
 r=$(api_json PATCH "/api/clients/$GRACE" '{"name":""}')
@@ -156,14 +182,16 @@ expect 422 invalid_value to_number "$r" "not a phone number: 422"
 r=$(api_json POST /api/messages/send '{"to_number":14155550100,"body":"hi"}')
 expect 400 wrong_type to_number "$r" "number as to_number: 400"
 r=$(api_json POST /api/messages/send '{"client_id":999999,"body":"hi"}')
-expect 422 not_found client_id "$r" "unknown client: 422"
+expect 404 not_found client_id "$r" "unknown client: 404 naming client_id"
 r=$(api_json POST /api/messages/send "{\"client_id\":$GRACE,\"task_id\":$ALAN_TASK,\"body\":\"hi\"}")
 expect 422 wrong_client task_id "$r" "another client's task: 422"
 r=$(api_json POST /api/messages/send "{\"client_id\":$GRACE,\"task_id\":999999,\"body\":\"hi\"}")
-expect 422 not_found task_id "$r" "unknown task: 422"
+expect 404 not_found task_id "$r" "unknown task: 404 naming task_id"
 long=$(head -c 1601 /dev/zero | tr '\0' x)
 r=$(api_json POST /api/messages/send "{\"client_id\":$GRACE,\"body\":\"$long\"}")
 expect 422 too_long body "$r" "1,601 characters: 422"
+r=$(api_json POST /api/messages/send "{\"client_id\":$GRACE,\"body\":\"ring \\u0007 bell\"}")
+expect 422 invalid_value body "$r" "a control character in the body: 422 (newlines and tabs are fine)"
 is "$(sql "SELECT count(*) FROM messages")|$(sql "SELECT count(*) FROM jobs")" "0|0" "refused sends store nothing"
 emoji=$(python3 -c 'print("👍" * 1600, end="")')
 r=$(api_json POST /api/messages/send "{\"client_id\":$GRACE,\"body\":\"$emoji\"}")

@@ -256,11 +256,12 @@ worker
 is "$(sql "SELECT count(*)||'|'||min(type) FROM tasks WHERE client_id=$SIM")" "1|bug" "the worker turns it into a task"
 r=$(http GET "/clients/$SIM")
 like "$(body_of "$r")" 'href="/tasks/[0-9]+"' "the profile links to the task"
+nm=$(sql "SELECT count(*) FROM messages")
 r=$(post /simulator --data-urlencode "from=not a number" --data-urlencode "body=")
 is "$(status_of "$r")" 422 "an invalid simulator form: 422"
 like "$(body_of "$r")" 'id="e-from">' "the number's error is next to it"
 like "$(body_of "$r")" 'id="e-body">' "and the message's next to it"
-is "$(sql "SELECT count(*) FROM messages")" "$((nm + 1))" "nothing more stored"
+is "$(sql "SELECT count(*) FROM messages")" "$nm" "nothing more stored"
 
 # ---- users ------------------------------------------------------------------------------------------
 r=$(http GET /users)

@@ -1,0 +1,483 @@
+/*
+ * page_reports.c - the static reports switchboard-gen writes (gen/), served
+ * to the people who may see them, and the share links that let a client
+ * see their own report without an account.
+ *
+ * URLs map onto the site directory (SWITCHBOARD_SITE, default
+ * $SWITCHBOARD_DATA/site) through a whitelist, never by joining the path
+ * the browser sent: a client id that is a number, a file name from a fixed
+ * list, or a task page named by a number.  So no request can reach outside
+ * the site, nor the generator's own files (.gen/).
+ *
+ *   /reports/                      the overview (admins); agents get a
+ *                                  list of the reports they may open
+ *   /reports/clients/ID/FILE       one client's report (who sees the client)
+ *   /reports/clients/ID/tasks/N.html
+ *   /reports/share/TOKEN/...       the same files of one client, for the
+ *                                  holder of a share link that is not revoked
+ *   /reports/shares                share links (admins)
+ *
+ * A client's report is a symlink clients/ID -> ../v/ID-RUN that the
+ * generator swaps atomically; the handler reads the link once and names
+ * the file inside that version, so the whole response comes from one
+ * version even if a swap happens meanwhile (the generator keeps a replaced
+ * version for 30 seconds).
+ *
+ * The file goes to the web server to send (SWITCHBOARD_SENDFILE):
+ *   1        X-Sendfile: PATH (lighttpd "x-sendfile", Apache mod_xsendfile
+ *            with XSendFile On and XSendFilePath set to the site)
+ *   /PREFIX/ X-Accel-Redirect: /PREFIX/RELATIVE-PATH (nginx, with an
+ *            `internal` location aliased to the site directory)
+ *   0        the program reads the file and sends it itself
+ * See gen/README.md for the web server snippets.
+ */
+#include "config.h"
+#include "handlers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SHARE_LABEL_MAX 100
+#define SHARE_SELECT_MAX 500 /* more clients than this: a number field instead of a select */
+
+/* The site directory, absolute (the web server is handed full paths),
+ * without a trailing slash, in the arena. */
+static const char *site_dir(Ctx *c)
+{
+	const char *s = config_get("SWITCHBOARD_SITE");
+	char *dir = *s ? arena_strdup(c->arena, s) : arena_printf(c->arena, "%s/site", config_get("SWITCHBOARD_DATA"));
+	if (dir[0] != '/') {
+		char cwd[PATH_MAX];
+		if (getcwd(cwd, sizeof cwd))
+			dir = arena_printf(c->arena, "%s/%s", cwd, dir[0] == '.' && dir[1] == '/' ? dir + 2 : dir);
+	}
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	return dir;
+}
+
+/* Files of a client's report, and their types. */
+static const struct {
+	const char *name, *type;
+} client_files[] = {
+	{"index.html", "text/html; charset=utf-8"},
+	{"tasks.html", "text/html; charset=utf-8"},
+	{"tasks.csv", "text/csv; charset=utf-8"},
+	{"usage.csv", "text/csv; charset=utf-8"},
+	{"feed.atom", "application/atom+xml; charset=utf-8"},
+};
+
+static const char *client_file_type(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(client_files); i++)
+		if (strcmp(client_files[i].name, name) == 0)
+			return client_files[i].type;
+	return NULL;
+}
+
+/* "123.html" with a positive id of at most 18 digits. */
+static int task_file_ok(const char *name)
+{
+	if (!name || name[0] < '1' || name[0] > '9')
+		return 0;
+	size_t n = 0;
+	while (name[n] >= '0' && name[n] <= '9')
+		n++;
+	return n <= 18 && strcmp(name + n, ".html") == 0;
+}
+
+/* The version directory clients/ID points at ("v/ID-RUN"), or NULL when
+ * no report has been built for that client. */
+static const char *client_version(Ctx *c, const char *site, int64_t client_id)
+{
+	char link[PATH_MAX], target[128];
+	snprintf(link, sizeof link, "%s/clients/%lld", site, (long long)client_id);
+	ssize_t n = readlink(link, target, sizeof target - 1);
+	if (n <= 0)
+		return NULL;
+	target[n] = '\0';
+	long long cid, ver;
+	char tail;
+	if (sscanf(target, "../v/%lld-%lld%c", &cid, &ver, &tail) != 2 || cid != client_id || ver <= 0)
+		return NULL;
+	return arena_printf(c->arena, "v/%lld-%lld", cid, ver);
+}
+
+/* Answer with site/rel (rel is built from whitelisted parts only). */
+static void send_site_file(Ctx *c, const char *site, const char *rel, const char *type, const char *download)
+{
+	const char *path = arena_printf(c->arena, "%s/%s", site, rel);
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		respond_error(c, 404, "not_found", "There is no such report page.", NULL);
+		return;
+	}
+	if (download)
+		add_header(c, "Content-Disposition", arena_printf(c->arena, "attachment; filename=\"%s\"", download));
+	add_header(c, "X-Robots-Tag", "noindex, nofollow");
+	const char *mode = config_get("SWITCHBOARD_SENDFILE");
+	if (mode[0] == '/') {
+		/* nginx: an internal location that maps PREFIX onto the site */
+		add_header(c, "X-Accel-Redirect", arena_printf(c->arena, "%s%s%s", mode,
+							       mode[strlen(mode) - 1] == '/' ? "" : "/", rel));
+		respond(c, 200, type, "", 0);
+		return;
+	}
+	if (strcmp(mode, "0") != 0) {
+		add_header(c, "X-Sendfile", path);
+		respond(c, 200, type, "", 0);
+		return;
+	}
+	/* Streaming ourselves: read the file (report files are small, a few
+	 * megabytes at most: a client's task list and CSV). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		respond_error(c, 404, "not_found", "There is no such report page.", NULL);
+		return;
+	}
+	buf_reset(&c->resp_body);
+	char chunk[65536];
+	ssize_t got;
+	while ((got = read(fd, chunk, sizeof chunk)) > 0)
+		buf_append(&c->resp_body, chunk, (size_t)got);
+	int failed = got < 0;
+	close(fd);
+	if (failed) {
+		ctx_log(c, "reading %s: %s", path, strerror(errno));
+		respond_error(c, 500, "read_failed", "The report page could not be read.", NULL);
+		return;
+	}
+	c->status = 200;
+	c->resp_type = type;
+}
+
+/* Serve FILE (or tasks/FILE when task) of a client's report. */
+static void send_client_file(Ctx *c, int64_t client_id, const char *file, int task)
+{
+	const char *site = site_dir(c);
+	const char *type = task ? (task_file_ok(file) ? "text/html; charset=utf-8" : NULL) : client_file_type(file);
+	if (!type) {
+		respond_error(c, 404, "not_found", "There is no such report page.", NULL);
+		return;
+	}
+	const char *ver = client_version(c, site, client_id);
+	if (!ver) {
+		respond_error(c, 404, "not_built",
+			      "No report has been built for this client yet. Reports are rebuilt every minute.", NULL);
+		return;
+	}
+	const char *download = NULL;
+	if (!task && strstr(file, ".csv"))
+		download = arena_printf(c->arena, "client-%lld-%s", (long long)client_id, file);
+	send_site_file(c, site, arena_printf(c->arena, "%s/%s%s", ver, task ? "tasks/" : "", file), type, download);
+}
+
+/* ---- signed-in access ---- */
+
+/* GET /reports - signed in.  Redirect to /reports/. */
+void h_reports_root(Ctx *c)
+{
+	respond_redirect(c, "/reports/");
+}
+
+/* GET /reports/ - signed in.  Admins: the overview page.  Agents: the
+ * reports of the clients they are attached to. */
+void h_reports_index(Ctx *c)
+{
+	if (ctx_is_admin(c)) {
+		send_site_file(c, site_dir(c), "index.html", "text/html; charset=utf-8", NULL);
+		if (c->status == 404)
+			respond_error(c, 404, "not_built",
+				      "The reports have not been built yet: switchboard-gen runs every minute (make run) "
+				      "or from its timer.", NULL);
+		return;
+	}
+	sqlite3_stmt *st = store_stmt(c->store,
+		"SELECT cl.id, cl.name, coalesce(cl.phone, '') FROM client_members m JOIN clients cl ON cl.id = m.client_id "
+		"WHERE m.user_id = :u ORDER BY cl.name COLLATE NOCASE, cl.id LIMIT 1000",
+		SQL_INT(":u", c->user.id), SQL_END);
+	json_t *list = json_array();
+	const char *site = site_dir(c);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		const char *name = col_text(st, 1);
+		json_array_append_new(list, json_pack("{s:I,s:s,s:b}", "id", (json_int_t)id, "name",
+						      *name ? name : col_text(st, 2), "built",
+						      client_version(c, site, id) != NULL));
+	}
+	store_done(st);
+	json_t *d = page_data(c, "Reports", NULL);
+	json_object_set_new(d, "clients", list);
+	respond_page(c, 200, "reports/mine", d);
+}
+
+/* GET /reports/:file - admins.  The overview's other files. */
+void h_reports_file(Ctx *c)
+{
+	const char *file = path_param(c, "file");
+	if (file && strcmp(file, "index.html") == 0) {
+		send_site_file(c, site_dir(c), "index.html", "text/html; charset=utf-8", NULL);
+		return;
+	}
+	if (file && strcmp(file, "usage.csv") == 0) {
+		send_site_file(c, site_dir(c), "usage.csv", "text/csv; charset=utf-8", "usage.csv");
+		return;
+	}
+	respond_error(c, 404, "not_found", "There is no such report page.", NULL);
+}
+
+/* The client of /reports/clients/:client/..., when the viewer may see it;
+ * 0 after answering 404 (the same answer whether the client exists or
+ * not, so ids cannot be probed). */
+static int64_t visible_client(Ctx *c)
+{
+	const char *raw = path_param(c, "client");
+	int64_t id = raw && raw[0] != '0' ? path_id(c, "client") : 0; /* one spelling per report */
+	if (id <= 0 || !ctx_sees_client(c, id) ||
+	    !store_int(c->store, 0, "SELECT 1 FROM clients WHERE id = :id", SQL_INT(":id", id), SQL_END)) {
+		respond_error(c, 404, "not_found", "There is no such report.", NULL);
+		return 0;
+	}
+	return id;
+}
+
+/* GET /reports/clients/:client - signed in.  Redirect to the slash form
+ * (the report's links are relative). */
+void h_reports_client_slash(Ctx *c)
+{
+	int64_t id = visible_client(c);
+	if (id)
+		respond_redirect(c, arena_printf(c->arena, "/reports/clients/%lld/", (long long)id));
+}
+
+/* GET /reports/clients/:client/ and /reports/clients/:client/:file -
+ * admins and users attached to the client. */
+void h_reports_client(Ctx *c)
+{
+	int64_t id = visible_client(c);
+	if (!id)
+		return;
+	const char *file = path_param(c, "file");
+	send_client_file(c, id, file ? file : "index.html", 0);
+}
+
+/* GET /reports/clients/:client/tasks/:file - admins and users attached
+ * to the client.  A task's timeline. */
+void h_reports_client_task(Ctx *c)
+{
+	int64_t id = visible_client(c);
+	if (id)
+		send_client_file(c, id, path_param(c, "file"), 1);
+}
+
+/* ---- share links ---- */
+
+static void sha256_hex(const char *s, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+	EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
+	hex_encode(out, md, 32);
+}
+
+/* The client a share token opens, 0 after answering 404 (unknown,
+ * malformed or revoked: the same answer). */
+static int64_t share_client(Ctx *c)
+{
+	const char *token = path_param(c, "token");
+	size_t n = token ? strlen(token) : 0;
+	int ok = n == 64;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (token[i] >= '0' && token[i] <= '9') || (token[i] >= 'a' && token[i] <= 'f');
+	int64_t id = 0;
+	if (ok) {
+		char h[65];
+		sha256_hex(token, h);
+		id = store_int(c->store, 0,
+			"SELECT s.client_id FROM report_shares s JOIN clients cl ON cl.id = s.client_id "
+			"WHERE s.token_hash = :h AND s.revoked_at IS NULL", SQL_TEXT(":h", h), SQL_END);
+	}
+	if (!id)
+		respond_error(c, 404, "not_found",
+			      "This report link does not work: it may have been withdrawn. Ask for a new one.", NULL);
+	return id;
+}
+
+/* GET /reports/share/:token - anyone.  Redirect to the slash form. */
+void h_reports_share_slash(Ctx *c)
+{
+	if (share_client(c))
+		respond_redirect(c, arena_printf(c->arena, "/reports/share/%s/", path_param(c, "token")));
+}
+
+/* GET /reports/share/:token/ and /reports/share/:token/:file - anyone
+ * holding a share link that is not revoked: that one client's report. */
+void h_reports_shared(Ctx *c)
+{
+	int64_t id = share_client(c);
+	if (!id)
+		return;
+	const char *file = path_param(c, "file");
+	send_client_file(c, id, file ? file : "index.html", 0);
+}
+
+/* GET /reports/share/:token/tasks/:file - anyone holding the link. */
+void h_reports_shared_task(Ctx *c)
+{
+	int64_t id = share_client(c);
+	if (id)
+		send_client_file(c, id, path_param(c, "file"), 1);
+}
+
+/* The share-links page: every link, newest first, and the form. */
+static void shares_page(Ctx *c, int status, const char *new_link, const char *error, const char *label,
+			int64_t client_id)
+{
+	sqlite3_stmt *st = store_stmt(c->store,
+		"SELECT s.id, s.client_id, cl.name, coalesce(cl.phone, ''), s.label, s.created_by, s.created_at, "
+		" s.revoked_at, s.revoked_by FROM report_shares s JOIN clients cl ON cl.id = s.client_id "
+		"ORDER BY s.id DESC LIMIT 500", SQL_END);
+	json_t *list = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = col_text(st, 2);
+		json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:b}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+				      "client_id", (json_int_t)sqlite3_column_int64(st, 1), "client",
+				      *name ? name : col_text(st, 3), "label", col_text(st, 4), "by", col_text(st, 5),
+				      "created", manage_time(c, sqlite3_column_int64(st, 6)), "revoked",
+				      sqlite3_column_type(st, 7) != SQLITE_NULL);
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+			json_object_set_new(o, "revoked_at", json_string(manage_time(c, sqlite3_column_int64(st, 7))));
+		json_array_append_new(list, o);
+	}
+	store_done(st);
+	json_t *d = page_data(c, "Report share links", NULL);
+	json_object_set_new(d, "shares", list);
+	json_object_set_new(d, "has_shares", json_boolean(json_array_size(list) > 0));
+	int64_t nclients = store_int(c->store, 0, "SELECT count(*) FROM clients", SQL_END);
+	if (nclients <= SHARE_SELECT_MAX) {
+		json_t *opts = json_array();
+		st = store_stmt(c->store, "SELECT id, name, coalesce(phone, '') FROM clients ORDER BY name COLLATE NOCASE, id",
+				SQL_END);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *name = col_text(st, 1);
+			int64_t id = sqlite3_column_int64(st, 0);
+			json_array_append_new(opts, json_pack("{s:I,s:s,s:b}", "id", (json_int_t)id, "name",
+							      *name ? name : col_text(st, 2), "selected", id == client_id));
+		}
+		store_done(st);
+		json_object_set_new(d, "client_options", opts);
+	} else {
+		json_object_set_new(d, "many_clients", json_true());
+	}
+	if (client_id > 0)
+		json_object_set_new(d, "client_id", json_integer(client_id));
+	json_object_set_new(d, "label", json_string(label ? label : ""));
+	if (new_link)
+		json_object_set_new(d, "new_link", json_string(new_link));
+	if (error)
+		json_object_set_new(d, "error", json_string(error));
+	const char *done = params_get(&c->query, "done");
+	if (done && strcmp(done, "revoked") == 0)
+		json_object_set_new(d, "flash", json_string("The link was revoked: it no longer opens the report."));
+	if (new_link)
+		add_header(c, "Cache-Control", "no-store");
+	respond_page(c, status, "reports/shares", d);
+}
+
+/* GET /reports/shares - admins.  The share links and a form for a new one. */
+void h_report_shares(Ctx *c)
+{
+	shares_page(c, 200, NULL, NULL, NULL, 0);
+}
+
+/* POST /reports/shares - admins.  Form: client_id, label.  Makes a link to
+ * that client's report and shows it once (only its hash is kept), in the
+ * answer itself, never in a URL.  Event report_share_created. */
+void h_report_share_create(Ctx *c)
+{
+	const char *cid = params_get(&c->form, "client_id");
+	const char *label = params_get(&c->form, "label");
+	label = label ? label : "";
+	int64_t client_id = 0;
+	if (cid && *cid && strlen(cid) <= 18 && strspn(cid, "0123456789") == strlen(cid))
+		client_id = strtoll(cid, NULL, 10);
+	if (client_id <= 0 || !store_int(c->store, 0, "SELECT 1 FROM clients WHERE id = :id",
+					 SQL_INT(":id", client_id), SQL_END)) {
+		shares_page(c, 422, NULL, "Choose a client that exists.", label, 0);
+		return;
+	}
+	if (manage_chars(label) > SHARE_LABEL_MAX || strpbrk(label, "\r\n")) {
+		shares_page(c, 422, NULL, "The note is one line of at most 100 characters.", NULL, client_id);
+		return;
+	}
+	char token[65], h[65];
+	auth_random_hex(token, 32);
+	sha256_hex(token, h);
+	if (store_begin(c->store) != 0) {
+		manage_store_failed(c, "creating a share link");
+		return;
+	}
+	int64_t now = now_ms();
+	if (store_exec(c->store,
+		"INSERT INTO report_shares (client_id, token_hash, label, created_by, created_at) "
+		"VALUES (:c, :h, :label, :by, :now)",
+		SQL_INT(":c", client_id), SQL_TEXT(":h", h), SQL_TEXT(":label", label), SQL_TEXT(":by", c->actor),
+		SQL_INT(":now", now), SQL_END) != SQLITE_OK) {
+		manage_store_failed(c, "creating a share link");
+		return;
+	}
+	int64_t share_id = store_last_id(c->store);
+	json_t *det = json_pack("{s:I,s:s}", "share_id", (json_int_t)share_id, "label", label);
+	char *dt = json_dumps(det, JSON_COMPACT);
+	json_decref(det);
+	int64_t ev = store_event(c->store, "report_share_created", client_id, 0, 0, c->actor, dt);
+	free(dt);
+	if (ev < 0 || store_commit(c->store) != 0) {
+		manage_store_failed(c, "creating a share link");
+		return;
+	}
+	ctx_log(c, "share link %lld created for client %lld", (long long)share_id, (long long)client_id);
+	shares_page(c, 201, arena_printf(c->arena, "%s/reports/share/%s/", config_get("SWITCHBOARD_PUBLIC_URL"), token),
+		    NULL, NULL, client_id);
+}
+
+/* POST /reports/shares/:id/revoke - admins.  The link stops working at
+ * once.  Event report_share_revoked.  303 back to the list. */
+void h_report_share_revoke(Ctx *c)
+{
+	int64_t id = path_id(c, "id");
+	int64_t client = id ? store_int(c->store, 0, "SELECT client_id FROM report_shares WHERE id = :id",
+					SQL_INT(":id", id), SQL_END) : 0;
+	if (!client) {
+		respond_error(c, 404, "not_found", "There is no such share link.", NULL);
+		return;
+	}
+	if (store_begin(c->store) != 0) {
+		manage_store_failed(c, "revoking a share link");
+		return;
+	}
+	store_exec(c->store, "UPDATE report_shares SET revoked_at = :now, revoked_by = :by WHERE id = :id "
+			     "AND revoked_at IS NULL",
+		   SQL_INT(":now", now_ms()), SQL_TEXT(":by", c->actor), SQL_INT(":id", id), SQL_END);
+	if (store_changes(c->store) > 0) {
+		char dt[64];
+		snprintf(dt, sizeof dt, "{\"share_id\":%lld}", (long long)id);
+		if (store_event(c->store, "report_share_revoked", client, 0, 0, c->actor, dt) < 0) {
+			manage_store_failed(c, "revoking a share link");
+			return;
+		}
+	}
+	if (store_commit(c->store) != 0) {
+		manage_store_failed(c, "revoking a share link");
+		return;
+	}
+	respond_redirect(c, "/reports/shares?done=revoked");
+}

@@ -1,0 +1,751 @@
+/*
+ * build.c - full and incremental builds.
+ *
+ * Full: one scan of the whole event log in id order keeps every event (a
+ * compact Ev, about 60 bytes) linked into its task's list; then each task's
+ * metrics and timeline, each client's report, the overview.
+ *
+ * Incremental: the state says how far the log was read.  Events after
+ * that mark their task and client as changed and are added to the client's
+ * counters; task and client rows whose hash changed, tasks and clients that
+ * appeared or went away, usage rows, and clients whose as-of dependent
+ * figures moved (ages, SLA pending) are changes too.  A changed task's
+ * events are read again through the task_id and message_id indexes and its
+ * metrics and timeline recomputed with the same functions a full build
+ * uses (the page replaced in place); a changed client gets a new report
+ * version.  So the bytes of every page equal what a full build writes
+ * (tests/integration/t0810 checks it).  See site.c for the layout.
+ *
+ * If the log looks rewritten (the last event read is gone or different),
+ * or settings, templates or the state format changed, the run is full.
+ */
+#include "gen.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- an int64 -> int32 map (open addressing) ---- */
+
+typedef struct {
+	int64_t *keys;
+	int32_t *vals;
+	size_t cap, n;
+} IdMap;
+
+static size_t mix(int64_t k)
+{
+	uint64_t x = (uint64_t)k * 0x9e3779b97f4a7c15ULL;
+	return (size_t)(x ^ (x >> 29));
+}
+
+static int32_t idmap_get(const IdMap *m, int64_t k)
+{
+	if (!m->cap)
+		return -1;
+	size_t i = mix(k) & (m->cap - 1);
+	while (m->keys[i]) {
+		if (m->keys[i] == k)
+			return m->vals[i];
+		i = (i + 1) & (m->cap - 1);
+	}
+	return -1;
+}
+
+static void idmap_put(IdMap *m, int64_t k, int32_t v)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		IdMap b = {0};
+		b.cap = m->cap ? m->cap * 2 : 1024;
+		b.keys = xcalloc(b.cap, sizeof *b.keys);
+		b.vals = xmalloc(b.cap * sizeof *b.vals);
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->keys[i])
+				idmap_put(&b, m->keys[i], m->vals[i]);
+		free(m->keys);
+		free(m->vals);
+		*m = b;
+	}
+	size_t i = mix(k) & (m->cap - 1);
+	while (m->keys[i] && m->keys[i] != k)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->keys[i])
+		m->n++;
+	m->keys[i] = k;
+	m->vals[i] = v;
+}
+
+static void idmap_free(IdMap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+/* ---- lookups ---- */
+
+static long row_index(Gen *g, int64_t task_id)
+{
+	size_t lo = 0, hi = g->nrows;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (g->rows[mid].id < task_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < g->nrows && g->rows[lo].id == task_id ? (long)lo : -1;
+}
+
+static long client_index(Gen *g, int64_t client_id)
+{
+	size_t lo = 0, hi = g->nclients;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (g->clients[mid].id < client_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < g->nclients && g->clients[lo].id == client_id ? (long)lo : -1;
+}
+
+/* What a run works on, besides Gen. */
+typedef struct {
+	long *task_client;   /* per row: client index, -1 when the client is gone */
+	size_t *ctask_start; /* per client: first index in ctasks (nclients + 1 entries) */
+	size_t *ctasks;      /* row indices grouped by client, in id order */
+	int64_t *prev;       /* per client: the version clients/ID pointed at */
+	int64_t *prev_tgen;  /* per client: the task page directory of that version */
+	int64_t *tgen;       /* per client: the task page directory this run writes to */
+	char **tdir;         /* per client: its path, or NULL until made */
+	int64_t *gone;       /* task pages to delete after the swaps: client, task pairs */
+	size_t ngone;
+	unsigned char *tdirty, *cdirty;
+	Agg *aggs;
+	Agg total;
+} Work;
+
+static void group_tasks(Gen *g, Work *w)
+{
+	w->task_client = xmalloc((g->nrows + 1) * sizeof *w->task_client);
+	w->ctask_start = xcalloc(g->nclients + 1, sizeof *w->ctask_start);
+	w->ctasks = xmalloc((g->nrows + 1) * sizeof *w->ctasks);
+	for (size_t i = 0; i < g->nrows; i++) {
+		w->task_client[i] = client_index(g, g->rows[i].client_id);
+		if (w->task_client[i] >= 0)
+			w->ctask_start[w->task_client[i] + 1]++;
+	}
+	for (size_t c = 0; c < g->nclients; c++)
+		w->ctask_start[c + 1] += w->ctask_start[c];
+	size_t *fill = xmalloc((g->nclients + 1) * sizeof *fill);
+	memcpy(fill, w->ctask_start, (g->nclients + 1) * sizeof *fill);
+	for (size_t i = 0; i < g->nrows; i++)
+		if (w->task_client[i] >= 0)
+			w->ctasks[fill[w->task_client[i]]++] = i;
+	free(fill);
+}
+
+/* The directory client c's task pages go to this run, made on first use:
+ * the current one (pages replaced in place), or a fresh one (full build,
+ * new client, or a report that has none). */
+static const char *task_dir(Gen *g, Work *w, size_t c)
+{
+	if (w->tdir[c])
+		return w->tdir[c];
+	char *dir = site_tasks_dir(g, g->clients[c].id, w->tgen[c]);
+	if (w->tgen[c] == g->run)
+		site_rm_rf(dir); /* a crashed run's leftover of the same number */
+	if (site_mkdirs(dir) != 0) {
+		fprintf(stderr, "switchboard-gen: cannot create %s: %s\n", dir, strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	w->tdir[c] = dir;
+	return dir;
+}
+
+static void compute_aggs(Gen *g, Work *w)
+{
+	w->aggs = xcalloc(g->nclients ? g->nclients : 1, sizeof *w->aggs);
+	/* room for every value up front: no growing in the loop */
+	i64_reserve(&w->total.frt_all, g->nrows);
+	i64_reserve(&w->total.res_all, g->nrows);
+	for (size_t c = 0; c < g->nclients; c++) {
+		size_t n = w->ctask_start[c + 1] - w->ctask_start[c];
+		i64_reserve(&w->aggs[c].frt_all, n);
+		i64_reserve(&w->aggs[c].res_all, n);
+	}
+	for (size_t c = 0; c < g->nclients; c++)
+		for (size_t k = w->ctask_start[c]; k < w->ctask_start[c + 1]; k++) {
+			agg_add(&w->aggs[c], &g->recs[w->ctasks[k]], &g->set, g->as_of);
+			agg_add(&w->total, &g->recs[w->ctasks[k]], &g->set, g->as_of);
+		}
+}
+
+/* Write client c's report into a new version (its task pages are
+ * written already), swap it in and retire the one it replaces. */
+static int publish_client(Gen *g, Work *w, size_t c)
+{
+	const ClientRow *cr = &g->clients[c];
+	if (!task_dir(g, w, c))
+		return -1;
+	char *dir = site_version_dir(g, cr->id, g->run);
+	site_rm_rf(dir);
+	int rc = site_mkdirs(dir);
+	if (rc != 0)
+		fprintf(stderr, "switchboard-gen: cannot create %s: %s\n", dir, strerror(errno));
+	/* Unchanged files are linked from the current version only if it is
+	 * the one the state describes (not one a crashed run swapped in). */
+	char *prev = w->prev[c] && w->prev[c] != g->run && w->prev[c] == g->cstates[c].version
+			     ? site_version_dir(g, cr->id, w->prev[c]) : NULL;
+	if (rc == 0)
+		rc = render_client(g, cr, &g->cstates[c], w->ctasks + w->ctask_start[c],
+				   w->ctask_start[c + 1] - w->ctask_start[c], &w->aggs[c], dir, prev);
+	free(prev);
+	free(dir);
+	if (rc == 0)
+		rc = site_link_tasks(g, cr->id, g->run, w->tgen[c]);
+	if (rc == 0)
+		rc = site_swap(g, cr->id, g->run);
+	if (rc != 0)
+		return -1;
+	g->cstates[c].version = g->run;
+	if (w->prev[c] && w->prev[c] != g->run)
+		site_retire(g, RET_VERSION, cr->id, w->prev[c]);
+	if (w->prev_tgen[c] && w->prev_tgen[c] != w->tgen[c])
+		site_retire(g, RET_TASKS, cr->id, w->prev_tgen[c]);
+	return 0;
+}
+
+/* Render task row i from its events read again from the database. */
+static int render_from_db(Gen *g, Work *w, size_t i, int atomic)
+{
+	Ev *evs = NULL;
+	long n = load_task_events(g, g->rows[i].id, &evs);
+	if (n < 0)
+		return -1;
+	Ev **ptrs = xmalloc(((size_t)n + 1) * sizeof *ptrs);
+	for (long k = 0; k < n; k++)
+		ptrs[k] = &evs[k];
+	task_metrics(&g->rows[i], ptrs, (size_t)n, &g->recs[i]);
+	const char *dir = task_dir(g, w, (size_t)w->task_client[i]);
+	int rc = dir ? render_task(g, &g->rows[i], &g->recs[i], ptrs, (size_t)n, dir, atomic) : -1;
+	free(ptrs);
+	free(evs);
+	return rc;
+}
+
+/* Remove clients/ID links of clients that are not in the table. */
+static void remove_gone_clients(Gen *g)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/clients", g->out);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	struct dirent *de;
+	int64_t *gone = NULL;
+	size_t ngone = 0;
+	while ((de = readdir(d))) {
+		char *end;
+		long long id = strtoll(de->d_name, &end, 10);
+		if (de->d_name[0] == '.' || *end || id <= 0)
+			continue;
+		if (client_index(g, id) < 0) {
+			gone = xrealloc(gone, (ngone + 1) * sizeof *gone);
+			gone[ngone++] = id;
+		}
+	}
+	closedir(d);
+	for (size_t i = 0; i < ngone; i++)
+		site_unlink_client(g, gone[i]);
+	free(gone);
+}
+
+/* ---- full build ---- */
+
+typedef struct {
+	Work *w;
+	Ev *evs;
+	size_t n, cap;
+	int32_t *next, *head, *tail;
+	IdMap msg_in;   /* message id -> index of its first message_in */
+	IdMap msg_task; /* message id -> row index of the task it was classified into */
+} Full;
+
+static void list_add(Full *f, long ti, int32_t idx)
+{
+	f->next[idx] = -1;
+	if (f->tail[ti] < 0)
+		f->head[ti] = idx;
+	else
+		f->next[f->tail[ti]] = idx;
+	f->tail[ti] = idx;
+}
+
+/* A message_in joins a task twice only if scanned twice; the per-task
+ * dedupe in ev_sort_unique covers it anyway. */
+static void full_event(Gen *g, Ev *e, void *arg)
+{
+	Full *f = arg;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 1 << 16;
+		f->evs = xrealloc(f->evs, f->cap * sizeof *f->evs);
+		f->next = xrealloc(f->next, f->cap * sizeof *f->next);
+	}
+	int32_t idx = (int32_t)f->n++;
+	f->evs[idx] = *e;
+	f->next[idx] = -1;
+	g->last_event_id = e->id;
+	g->last_event_at = e->at;
+	if (e->at > g->as_of)
+		g->as_of = e->at;
+	g->new_events++;
+	long c = e->client_id ? client_index(g, e->client_id) : -1;
+	if (c >= 0)
+		client_apply_event(&g->cstates[c], e);
+	long ti = e->task_id ? row_index(g, e->task_id) : -1;
+	if (ti >= 0 && f->w->task_client[ti] >= 0)
+		list_add(f, ti, idx);
+	else
+		ti = -1;
+	if (e->kind == EV_MESSAGE_IN && e->message_id && idmap_get(&f->msg_in, e->message_id) < 0) {
+		idmap_put(&f->msg_in, e->message_id, idx);
+		int32_t t = idmap_get(&f->msg_task, e->message_id);
+		if (t >= 0 && t != ti) {
+			/* classified before its message_in was written: attach
+			 * now (a copy, since the list links are per event) */
+			if (f->n == f->cap) {
+				f->cap *= 2;
+				f->evs = xrealloc(f->evs, f->cap * sizeof *f->evs);
+				f->next = xrealloc(f->next, f->cap * sizeof *f->next);
+			}
+			int32_t copy = (int32_t)f->n++;
+			f->evs[copy] = *e;
+			list_add(f, t, copy);
+		}
+	}
+	if (e->kind == EV_CLASSIFIED && e->message_id && ti >= 0 && idmap_get(&f->msg_task, e->message_id) < 0) {
+		idmap_put(&f->msg_task, e->message_id, (int32_t)ti);
+		int32_t in = idmap_get(&f->msg_in, e->message_id);
+		if (in >= 0 && f->evs[in].task_id != e->task_id) {
+			if (f->n == f->cap) {
+				f->cap *= 2;
+				f->evs = xrealloc(f->evs, f->cap * sizeof *f->evs);
+				f->next = xrealloc(f->next, f->cap * sizeof *f->next);
+			}
+			int32_t copy = (int32_t)f->n++;
+			f->evs[copy] = f->evs[in];
+			list_add(f, ti, copy);
+		}
+	}
+}
+
+static void apply_usage(Gen *g, int64_t client, int64_t at, const char *model, int64_t prompt, int64_t completion,
+			void *arg)
+{
+	Work *w = arg;
+	long c = client ? client_index(g, client) : -1;
+	if (c < 0)
+		return;
+	client_apply_usage(&g->cstates[c], at, model, prompt, completion);
+	if (w->cdirty)
+		w->cdirty[c] = 1;
+}
+
+static int build_full(Gen *g, Work *w)
+{
+	g->last_event_id = g->last_event_at = g->last_usage_id = g->as_of = 0;
+	/* whatever a state file held is rebuilt from scratch */
+	for (size_t i = 0; i < g->ncstates; i++)
+		client_state_free(&g->cstates[i]);
+	free(g->cstates);
+	free(g->recs);
+	g->recs = NULL;
+	g->cstates = xcalloc(g->nclients ? g->nclients : 1, sizeof *g->cstates);
+	g->ncstates = g->nclients;
+	for (size_t c = 0; c < g->nclients; c++) {
+		g->cstates[c].id = g->clients[c].id;
+		g->cstates[c].row_hash = g->clients[c].hash;
+	}
+	Full f = {0};
+	f.w = w;
+	/* Sized for the whole log up front (plus the message_in copies that
+	 * join tasks): growing by doubling would hold two copies at once. */
+	int64_t nev = store_int(g->store, 0, "SELECT count(*) FROM events", SQL_END);
+	int64_t nin = store_int(g->store, 0, "SELECT count(*) FROM events WHERE event_type = 'message_in'", SQL_END);
+	f.cap = (size_t)(nev + nin + 1024);
+	f.evs = xmalloc(f.cap * sizeof *f.evs);
+	f.next = xmalloc(f.cap * sizeof *f.next);
+	f.head = xmalloc((g->nrows + 1) * sizeof *f.head);
+	f.tail = xmalloc((g->nrows + 1) * sizeof *f.tail);
+	for (size_t i = 0; i < g->nrows; i++)
+		f.head[i] = f.tail[i] = -1;
+	if (load_events_after(g, 0, full_event, &f) != 0)
+		return -1;
+	idmap_free(&f.msg_in);
+	idmap_free(&f.msg_task);
+	if (load_usage_after(g, 0, apply_usage, w) != 0)
+		return -1;
+	gen_phase("event log and usage");
+
+	g->recs = xcalloc(g->nrows ? g->nrows : 1, sizeof *g->recs);
+	g->nrecs = g->nrows;
+	for (size_t c = 0; c < g->nclients; c++) {
+		w->tgen[c] = g->run;
+		if (!task_dir(g, w, c))
+			return -1;
+	}
+	Ev **list = NULL;
+	size_t cap = 0;
+	for (size_t i = 0; i < g->nrows; i++) {
+		if (w->task_client[i] < 0) {
+			/* no client row: no page; keep the state sorted by id */
+			g->recs[i].id = g->rows[i].id;
+			g->recs[i].client_id = g->rows[i].client_id;
+			continue;
+		}
+		size_t n = 0;
+		for (int32_t k = f.head[i]; k >= 0; k = f.next[k]) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				list = xrealloc(list, cap * sizeof *list);
+			}
+			list[n++] = &f.evs[k];
+		}
+		n = ev_sort_unique(list, n);
+		task_metrics(&g->rows[i], list, n, &g->recs[i]);
+		if (render_task(g, &g->rows[i], &g->recs[i], list, n, w->tdir[w->task_client[i]], 0) != 0)
+			return -1;
+	}
+	free(list);
+	free(f.evs);
+	free(f.next);
+	free(f.head);
+	free(f.tail);
+	gen_phase("task pages");
+
+	compute_aggs(g, w);
+	for (size_t c = 0; c < g->nclients; c++) {
+		g->cstates[c].time_hash = agg_time_hash(&w->aggs[c]);
+		if (publish_client(g, w, c) != 0)
+			return -1;
+	}
+	g->dirty_clients = g->nclients;
+	g->dirty_tasks = g->nrows;
+	gen_phase("client reports");
+	if (render_overview(g, w->ctask_start, w->aggs, &w->total) != 0)
+		return -1;
+	remove_gone_clients(g);
+	gen_phase("overview");
+	return 0;
+}
+
+/* ---- incremental build ---- */
+
+static void inc_event(Gen *g, Ev *e, void *arg)
+{
+	Work *w = arg;
+	g->last_event_id = e->id;
+	g->last_event_at = e->at;
+	if (e->at > g->as_of)
+		g->as_of = e->at;
+	g->new_events++;
+	long c = e->client_id ? client_index(g, e->client_id) : -1;
+	if (c >= 0) {
+		client_apply_event(&g->cstates[c], e);
+		w->cdirty[c] = 1;
+	}
+	long ti = e->task_id ? row_index(g, e->task_id) : -1;
+	if (ti >= 0 && w->task_client[ti] >= 0) {
+		w->tdirty[ti] = 1;
+		w->cdirty[w->task_client[ti]] = 1;
+	}
+}
+
+static const TaskRec *old_rec(const TaskRec *recs, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (recs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && recs[lo].id == id ? &recs[lo] : NULL;
+}
+
+/* Returns 1 when the run must be full after all. */
+static int build_incremental(Gen *g, Work *w)
+{
+	if (g->last_event_id > 0 && load_event_time(g, g->last_event_id) != g->last_event_at) {
+		if (!g->quiet)
+			fprintf(stderr, "switchboard-gen: the event log is not the one the site was built from; "
+					"rebuilding everything\n");
+		return 1;
+	}
+	w->tdirty = xcalloc(g->nrows + 1, 1);
+	w->cdirty = xcalloc(g->nclients + 1, 1);
+
+	/* Clients: carry their state over by id. */
+	ClientState *old = g->cstates;
+	size_t nold = g->ncstates, j = 0;
+	g->cstates = xcalloc(g->nclients ? g->nclients : 1, sizeof *g->cstates);
+	g->ncstates = g->nclients;
+	for (size_t c = 0; c < g->nclients; c++) {
+		while (j < nold && old[j].id < g->clients[c].id)
+			client_state_free(&old[j++]);
+		if (j < nold && old[j].id == g->clients[c].id) {
+			g->cstates[c] = old[j];
+			memset(&old[j], 0, sizeof old[j]);
+			j++;
+		} else {
+			g->cstates[c].id = g->clients[c].id;
+			w->cdirty[c] = 1;
+		}
+		if (g->cstates[c].row_hash != g->clients[c].hash)
+			w->cdirty[c] = 1;
+		g->cstates[c].row_hash = g->clients[c].hash;
+	}
+	int removed = 0;
+	for (; j < nold; j++) {
+		client_state_free(&old[j]);
+		removed = 1;
+	}
+	free(old);
+
+	/* Tasks: new, changed rows, moved between clients, gone.  Usually the
+	 * old tasks are all still there (ids only grow): then the state's
+	 * array is widened and merged in place from the end, which touches
+	 * no fresh memory (page faults are much of what a run costs). */
+	TaskRec *orecs = g->recs;
+	size_t norecs = g->nrecs;
+	int superset = 1;
+	for (size_t i = 0, k = 0; k < norecs && superset; k++, i++) {
+		while (i < g->nrows && g->rows[i].id < orecs[k].id)
+			i++;
+		superset = i < g->nrows && g->rows[i].id == orecs[k].id && g->rows[i].client_id == orecs[k].client_id;
+	}
+	unsigned char *had = xcalloc(g->nrows + 1, 1);
+	if (superset) {
+		g->recs = xrealloc(orecs, (g->nrows ? g->nrows : 1) * sizeof *g->recs);
+		size_t i = g->nrows, k = norecs;
+		while (i > 0) {
+			i--;
+			if (k > 0 && g->recs[k - 1].id == g->rows[i].id) {
+				k--;
+				if (i != k)
+					g->recs[i] = g->recs[k];
+				had[i] = 1;
+			} else {
+				memset(&g->recs[i], 0, sizeof g->recs[i]);
+			}
+		}
+	} else {
+		g->recs = xcalloc(g->nrows ? g->nrows : 1, sizeof *g->recs);
+		for (size_t i = 0; i < g->nrows; i++) {
+			const TaskRec *o = old_rec(orecs, norecs, g->rows[i].id);
+			if (o) {
+				g->recs[i] = *o;
+				had[i] = 1;
+			}
+		}
+		for (size_t k = 0; k < norecs; k++) {
+			long ri = row_index(g, orecs[k].id);
+			if (ri >= 0 && g->rows[ri].client_id == orecs[k].client_id)
+				continue;
+			/* gone, or moved to another client: its page goes */
+			long oc = client_index(g, orecs[k].client_id);
+			if (oc >= 0) {
+				w->cdirty[oc] = 1;
+				w->gone = xrealloc(w->gone, (w->ngone + 1) * 2 * sizeof *w->gone);
+				w->gone[2 * w->ngone] = oc;
+				w->gone[2 * w->ngone + 1] = orecs[k].id;
+				w->ngone++;
+			}
+			removed = 1;
+		}
+		free(orecs);
+	}
+	g->nrecs = g->nrows;
+	for (size_t i = 0; i < g->nrows; i++) {
+		TaskRec *r = &g->recs[i];
+		if (w->task_client[i] < 0) {
+			memset(r, 0, sizeof *r);
+			r->id = g->rows[i].id;
+			r->client_id = g->rows[i].client_id;
+			continue;
+		}
+		if (!had[i] || r->row_hash != g->rows[i].hash || r->client_id != g->rows[i].client_id) {
+			w->tdirty[i] = 1;
+			w->cdirty[w->task_client[i]] = 1;
+			if (had[i]) {
+				long oc = client_index(g, r->client_id);
+				if (oc >= 0)
+					w->cdirty[oc] = 1;
+			}
+		}
+	}
+	free(had);
+	/* A client without a report (new, or its files lost) gets a fresh
+	 * page directory with every task rendered. */
+	for (size_t c = 0; c < g->nclients; c++) {
+		if (w->prev_tgen[c])
+			continue;
+		w->tgen[c] = g->run;
+		w->cdirty[c] = 1;
+		for (size_t k = w->ctask_start[c]; k < w->ctask_start[c + 1]; k++)
+			w->tdirty[w->ctasks[k]] = 1;
+	}
+
+	int64_t prev_event = g->last_event_id, prev_usage = g->last_usage_id;
+	gen_phase("changed rows");
+	if (load_events_after(g, g->last_event_id, inc_event, w) != 0)
+		return -1;
+	if (load_usage_after(g, g->last_usage_id, apply_usage, w) != 0)
+		return -1;
+	gen_phase("new events and usage");
+
+	for (size_t i = 0; i < g->nrows; i++) {
+		if (!w->tdirty[i])
+			continue;
+		g->dirty_tasks++;
+		size_t c = (size_t)w->task_client[i];
+		if (render_from_db(g, w, i, w->tgen[c] != g->run) != 0)
+			return -1;
+	}
+
+	gen_phase("changed task pages");
+	compute_aggs(g, w);
+	gen_phase("aggregates");
+	int any = removed || g->last_event_id != prev_event || g->last_usage_id != prev_usage;
+	for (size_t c = 0; c < g->nclients; c++) {
+		uint64_t th = agg_time_hash(&w->aggs[c]);
+		if (th != g->cstates[c].time_hash || !w->prev[c])
+			w->cdirty[c] = 1;
+		g->cstates[c].time_hash = th;
+		if (!w->cdirty[c])
+			continue;
+		any = 1;
+		g->dirty_clients++;
+		if (publish_client(g, w, c) != 0)
+			return -1;
+	}
+	/* Pages of tasks that are gone, now that no report links to them. */
+	for (size_t k = 0; k < w->ngone; k++) {
+		size_t c = (size_t)w->gone[2 * k];
+		char *path = xasprintf("%s/t/%lld-%lld/%lld.html", g->out, (long long)g->clients[c].id,
+				       (long long)w->tgen[c], (long long)w->gone[2 * k + 1]);
+		if (unlink(path) == 0)
+			g->removed++;
+		free(path);
+	}
+	gen_phase("client reports");
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/index.html", g->out);
+	if (any || access(path, F_OK) != 0)
+		if (render_overview(g, w->ctask_start, w->aggs, &w->total) != 0)
+			return -1;
+	remove_gone_clients(g);
+	gen_phase("overview");
+	return 0;
+}
+
+static void work_free(Gen *g, Work *w)
+{
+	if (w->aggs)
+		for (size_t c = 0; c < g->nclients; c++)
+			agg_free(&w->aggs[c]);
+	agg_free(&w->total);
+	free(w->aggs);
+	if (w->tdir)
+		for (size_t c = 0; c < g->nclients; c++)
+			free(w->tdir[c]);
+	free(w->tdir);
+	free(w->prev);
+	free(w->prev_tgen);
+	free(w->tgen);
+	free(w->gone);
+	free(w->task_client);
+	free(w->ctask_start);
+	free(w->ctasks);
+	free(w->tdirty);
+	free(w->cdirty);
+	memset(w, 0, sizeof *w);
+}
+
+int build(Gen *g)
+{
+	gen_phase("start");
+	if (load_task_rows(g) != 0 || load_client_rows(g) != 0)
+		return -1;
+	gen_phase("task and client rows");
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/clients", g->out);
+	if (site_mkdirs(path) != 0) {
+		fprintf(stderr, "switchboard-gen: cannot create %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/v", g->out);
+	site_mkdirs(path);
+	snprintf(path, sizeof path, "%s/t", g->out);
+	site_mkdirs(path);
+	Work w = {0};
+	group_tasks(g, &w);
+	w.tdir = xcalloc(g->nclients + 1, sizeof *w.tdir);
+	w.prev = xcalloc(g->nclients + 1, sizeof *w.prev);
+	w.prev_tgen = xcalloc(g->nclients + 1, sizeof *w.prev_tgen);
+	w.tgen = xcalloc(g->nclients + 1, sizeof *w.tgen);
+	for (size_t c = 0; c < g->nclients; c++) {
+		w.prev[c] = site_current(g, g->clients[c].id);
+		w.prev_tgen[c] = w.prev[c] ? site_version_tasks(g, g->clients[c].id, w.prev[c]) : 0;
+		w.tgen[c] = w.prev_tgen[c];
+	}
+	int rc;
+	if (!g->full) {
+		rc = build_incremental(g, &w);
+		if (rc == 1) {
+			/* Start over as a full build, keeping only the retired list. */
+			for (size_t c = 0; c < g->nclients; c++) {
+				if (w.tdir[c] && w.tgen[c] == g->run)
+					site_rm_rf(w.tdir[c]);
+				free(w.tdir[c]);
+				w.tdir[c] = NULL;
+				w.tgen[c] = w.prev_tgen[c];
+			}
+			free(w.gone);
+			w.gone = NULL;
+			w.ngone = 0;
+			for (size_t i = 0; i < g->ncstates; i++)
+				client_state_free(&g->cstates[i]);
+			free(g->cstates);
+			g->cstates = NULL;
+			free(g->recs);
+			g->recs = NULL;
+			if (w.aggs)
+				for (size_t c = 0; c < g->nclients; c++)
+					agg_free(&w.aggs[c]);
+			free(w.aggs);
+			w.aggs = NULL;
+			agg_free(&w.total);
+			free(w.tdirty);
+			free(w.cdirty);
+			w.tdirty = w.cdirty = NULL;
+			g->pages = g->files = g->dirty_tasks = g->dirty_clients = 0;
+			g->new_events = 0;
+			g->full = 1;
+			rc = build_full(g, &w);
+		}
+	} else {
+		rc = build_full(g, &w);
+	}
+	work_free(g, &w);
+	return rc;
+}
