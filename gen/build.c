@@ -170,6 +170,17 @@ static const char *task_dir(Gen *g, Work *w, size_t c)
 	return dir;
 }
 
+/* Client c's aggregate, complete (what its report shows). */
+static void client_agg(Gen *g, Work *w, size_t c)
+{
+	agg_free(&w->aggs[c]);
+	i64_reserve(&w->aggs[c].frt_all, w->ctask_start[c + 1] - w->ctask_start[c]);
+	for (size_t k = w->ctask_start[c]; k < w->ctask_start[c + 1]; k++)
+		agg_add(&w->aggs[c], &g->recs[w->ctasks[k]], &g->set, g->as_of);
+}
+
+/* Every client's aggregate (light for clients not known to be changed:
+ * client_agg completes one that turns out to be) and the desk's. */
 static void compute_aggs(Gen *g, Work *w)
 {
 	w->aggs = xcalloc(g->nclients ? g->nclients : 1, sizeof *w->aggs);
@@ -177,15 +188,17 @@ static void compute_aggs(Gen *g, Work *w)
 	i64_reserve(&w->total.frt_all, g->nrows);
 	i64_reserve(&w->total.res_all, g->nrows);
 	for (size_t c = 0; c < g->nclients; c++) {
-		size_t n = w->ctask_start[c + 1] - w->ctask_start[c];
-		i64_reserve(&w->aggs[c].frt_all, n);
-		i64_reserve(&w->aggs[c].res_all, n);
-	}
-	for (size_t c = 0; c < g->nclients; c++)
-		for (size_t k = w->ctask_start[c]; k < w->ctask_start[c + 1]; k++) {
-			agg_add(&w->aggs[c], &g->recs[w->ctasks[k]], &g->set, g->as_of);
-			agg_add(&w->total, &g->recs[w->ctasks[k]], &g->set, g->as_of);
+		int full = !w->cdirty || w->cdirty[c];
+		if (full) {
+			client_agg(g, w, c);
+		} else {
+			i64_reserve(&w->aggs[c].frt_all, w->ctask_start[c + 1] - w->ctask_start[c]);
+			for (size_t k = w->ctask_start[c]; k < w->ctask_start[c + 1]; k++)
+				agg_add_light(&w->aggs[c], &g->recs[w->ctasks[k]], &g->set, g->as_of);
 		}
+		for (size_t k = w->ctask_start[c]; k < w->ctask_start[c + 1]; k++)
+			agg_add(&w->total, &g->recs[w->ctasks[k]], &g->set, g->as_of);
+	}
 }
 
 /* Write client c's report into a new version (its task pages are
@@ -628,8 +641,10 @@ static int build_incremental(Gen *g, Work *w)
 	int any = removed || g->last_event_id != prev_event || g->last_usage_id != prev_usage;
 	for (size_t c = 0; c < g->nclients; c++) {
 		uint64_t th = agg_time_hash(&w->aggs[c]);
-		if (th != g->cstates[c].time_hash || !w->prev[c])
+		if ((th != g->cstates[c].time_hash || !w->prev[c]) && !w->cdirty[c]) {
 			w->cdirty[c] = 1;
+			client_agg(g, w, c); /* it was a light one */
+		}
 		g->cstates[c].time_hash = th;
 		if (!w->cdirty[c])
 			continue;

@@ -59,10 +59,28 @@ uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 uint64_t hash_fast(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
+	const uint64_t K = 0x9e3779b97f4a7c15ULL;
+	/* four independent lanes, 32 bytes a round */
+	uint64_t l0 = h, l1 = h ^ 0x243f6a8885a308d3ULL, l2 = h ^ 0x13198a2e03707344ULL, l3 = h ^ 0xa4093822299f31d0ULL;
+	while (n >= 32) {
+		uint64_t w[4];
+		memcpy(w, b, 32);
+		l0 = (l0 ^ w[0]) * K;
+		l1 = (l1 ^ w[1]) * K;
+		l2 = (l2 ^ w[2]) * K;
+		l3 = (l3 ^ w[3]) * K;
+		l0 ^= l0 >> 32;
+		l1 ^= l1 >> 32;
+		l2 ^= l2 >> 32;
+		l3 ^= l3 >> 32;
+		b += 32;
+		n -= 32;
+	}
+	h = (l0 ^ (l1 * 3) ^ (l2 * 5) ^ (l3 * 7)) * K;
 	while (n >= 8) {
 		uint64_t w;
 		memcpy(&w, b, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h = (h ^ w) * K;
 		h ^= h >> 32;
 		b += 8;
 		n -= 8;
@@ -70,7 +88,7 @@ uint64_t hash_fast(uint64_t h, const void *p, size_t n)
 	uint64_t w = 0;
 	if (n)
 		memcpy(&w, b, n);
-	h = (h ^ w ^ ((uint64_t)n << 56)) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ w ^ ((uint64_t)n << 56)) * K;
 	return h ^ (h >> 29);
 }
 
@@ -288,19 +306,49 @@ void fmt_month(char out[16], int32_t m)
 	snprintf(out, 16, "%04u-%02u", (unsigned)(m / 100) % 10000u, (unsigned char)(m % 100));
 }
 
+/* Tenths of v into p ("12.3"); returns the end. */
+static char *put_tenths(char *p, int64_t tenths)
+{
+	char tmp[24], *t = tmp + sizeof tmp;
+	*--t = (char)('0' + tenths % 10);
+	*--t = '.';
+	tenths /= 10;
+	do {
+		*--t = (char)('0' + tenths % 10);
+		tenths /= 10;
+	} while (tenths);
+	size_t len = (size_t)(tmp + sizeof tmp - t);
+	memcpy(p, t, len);
+	return p + len;
+}
+
 void fmt_duration(char *out, size_t n, int64_t ms)
 {
-	if (ms < 0) {
-		snprintf(out, n, "—");
+	if (n < 24) {
+		if (n)
+			out[0] = '\0';
 		return;
 	}
+	if (ms < 0) {
+		strcpy(out, "—");
+		return;
+	}
+	/* (called for every row of every task list: no printf) */
 	int64_t s = ms / 1000;
-	if (s < 60)
-		snprintf(out, n, "%lld s", (long long)s);
-	else if (s < 3600)
-		snprintf(out, n, "%lld min", (long long)(s / 60));
-	else if (s < 48 * 3600)
-		snprintf(out, n, "%.1f h", (double)s / 3600.0);
-	else
-		snprintf(out, n, "%.1f d", (double)s / 86400.0);
+	char *p = out;
+	const char *unit;
+	if (s < 60) {
+		p += snprintf(p, n, "%lld", (long long)s);
+		unit = " s";
+	} else if (s < 3600) {
+		p += snprintf(p, n, "%lld", (long long)(s / 60));
+		unit = " min";
+	} else if (s < 48 * 3600) {
+		p = put_tenths(p, (s * 10 + 1800) / 3600);
+		unit = " h";
+	} else {
+		p = put_tenths(p, (s * 10 + 43200) / 86400);
+		unit = " d";
+	}
+	strcpy(p, unit);
 }

@@ -32,7 +32,7 @@
 
 /* Bump when the state file's layout or any page's bytes change, so the
  * next run rebuilds everything instead of mixing old and new pages. */
-#define GEN_FORMAT 6
+#define GEN_FORMAT 7
 
 #define DAY_MS 86400000LL
 #define FEED_MAX 50       /* entries in a client's Atom feed */
@@ -240,6 +240,9 @@ typedef struct {
 } Agg;
 
 void agg_add(Agg *a, const TaskRec *t, const Settings *s, int64_t as_of);
+/* Only counts and frt_all: what the overview's row of a client and the
+ * as-of dependent figures need (most clients are unchanged in a run). */
+void agg_add_light(Agg *a, const TaskRec *t, const Settings *s, int64_t as_of);
 void agg_free(Agg *a);
 /* Hash of the figures that change with as_of alone. */
 uint64_t agg_time_hash(const Agg *a);

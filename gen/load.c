@@ -58,12 +58,10 @@ int load_task_rows(Gen *g)
 			r->urgency = URG_LOW;
 		if (r->status < 0)
 			r->status = ST_OPEN;
-		uint64_t h = hash_i64(HASH_SEED, r->id);
-		h = hash_i64(h, r->client_id);
-		h = hash_bytes(h, title, tlen + 1);
-		h = hash_i64(h, ((int64_t)r->type << 24) | ((int64_t)r->urgency << 16) | (r->status << 8) | r->route);
-		h = hash_i64(h, r->created_at);
-		r->hash = hash_i64(h, r->closed_at);
+		int64_t fields[5] = {r->id, r->client_id,
+				     ((int64_t)r->type << 24) | ((int64_t)r->urgency << 16) | (r->status << 8) | r->route,
+				     r->created_at, r->closed_at};
+		r->hash = hash_fast(hash_fast(HASH_SEED, fields, sizeof fields), title, tlen);
 	}
 	store_done(st);
 	for (size_t i = 0; i < g->nrows; i++)

@@ -23,6 +23,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A JSON string of HTML or SVG we produced ourselves from escaped parts
+ * (valid UTF-8 when the database's text is): no second scan of it. */
+static json_t *ours(const Buf *b)
+{
+	return json_stringn_nocheck(b->s ? b->s : "", b->len);
+}
+
 static int render_to(Gen *g, const char *name, json_t *d, Buf *out)
 {
 	char *err = NULL;
@@ -248,7 +255,7 @@ int render_task(Gen *g, const TaskRow *row, const TaskRec *t, Ev *const *evs, si
 		buf_html_escape(&rows, actor, strlen(actor));
 		buf_puts(&rows, "</span></li>\n");
 	}
-	json_object_set_new(d, "events_html", json_stringn(rows.s ? rows.s : "", rows.len));
+	json_object_set_new(d, "events_html", ours(&rows));
 	json_object_set_new(d, "nevents", json_integer((json_int_t)n));
 	if (n)
 		json_object_set_new(d, "through", jtime(evs[n - 1]->at));
@@ -309,19 +316,19 @@ static void activity_charts(json_t *d, const DayCount *days, size_t ndays, int32
 	Buf b = {0};
 	Series ms[2] = {{"received", "#0a5bd3", in}, {"replies sent", "#1a7f37", out}};
 	chart_bars(&b, "c-md", "Messages per day, last 90 days", dlp, CHART_DAYS, ms, 2, 15);
-	json_object_set_new(d, "chart_msgs_day", json_stringn(b.s, b.len));
+	json_object_set_new(d, "chart_msgs_day", ours(&b));
 	buf_reset(&b);
 	Series ts[2] = {{"opened", "#9a6700", opened}, {"closed", "#57606a", closed}};
 	chart_bars(&b, "c-td", "Tasks per day, last 90 days", dlp, CHART_DAYS, ts, 2, 15);
-	json_object_set_new(d, "chart_tasks_day", json_stringn(b.s, b.len));
+	json_object_set_new(d, "chart_tasks_day", ours(&b));
 	buf_reset(&b);
 	Series mw[2] = {{"received", "#0a5bd3", win}, {"replies sent", "#1a7f37", wout}};
 	chart_bars(&b, "c-mw", "Messages per week (weeks start on Monday), last 52 weeks", wlp, CHART_WEEKS, mw, 2, 8);
-	json_object_set_new(d, "chart_msgs_week", json_stringn(b.s, b.len));
+	json_object_set_new(d, "chart_msgs_week", ours(&b));
 	buf_reset(&b);
 	Series tw[2] = {{"opened", "#9a6700", wopen}, {"closed", "#57606a", wclosed}};
 	chart_bars(&b, "c-tw", "Tasks per week (weeks start on Monday), last 52 weeks", wlp, CHART_WEEKS, tw, 2, 8);
-	json_object_set_new(d, "chart_tasks_week", json_stringn(b.s, b.len));
+	json_object_set_new(d, "chart_tasks_week", ours(&b));
 	buf_free(&b);
 	char from[16], to[16];
 	fmt_day(from, start);
@@ -395,7 +402,7 @@ static void agg_sections(Gen *g, Agg *a, json_t *d)
 	Buf b = {0};
 	chart_hbars_time(&b, "c-frt", "First response time by urgency, against the target", labels, NURG, med, p90,
 			 target);
-	json_object_set_new(d, "chart_frt", json_stringn(b.s, b.len));
+	json_object_set_new(d, "chart_frt", ours(&b));
 	buf_reset(&b);
 
 	/* SLA */
@@ -413,7 +420,7 @@ static void agg_sections(Gen *g, Agg *a, json_t *d)
 	const char *share_labels[3] = {"AI, sent as written", "AI, edited by a person", "written by a person"};
 	const char *share_colors[3] = {"#0a5bd3", "#8250df", "#1a7f37"};
 	chart_share(&b, "c-share", "Replies sent: AI and people", share_labels, shares, share_colors, 3);
-	json_object_set_new(d, "chart_share", json_stringn(b.s, b.len));
+	json_object_set_new(d, "chart_share", ours(&b));
 	buf_reset(&b);
 	json_object_set_new(d, "share", json_pack("{s:I,s:o,s:I,s:o,s:I,s:o,s:I,s:o,s:I,s:I,s:I}", "ai",
 						  (json_int_t)a->ai, "ai_pct", jpct(a->ai, a->replies), "ai_edited",
@@ -469,7 +476,7 @@ static void agg_sections(Gen *g, Agg *a, json_t *d)
 	if (nm) {
 		chart_line_pct(&b, "c-acc", "Classifier accuracy by month (tasks whose type and urgency no person changed)",
 			       mlp, nm, vals);
-		json_object_set_new(d, "chart_accuracy", json_stringn(b.s, b.len));
+		json_object_set_new(d, "chart_accuracy", ours(&b));
 	}
 	buf_free(&b);
 	json_object_set_new(d, "reopened", json_pack("{s:I,s:I,s:o}", "tasks", (json_int_t)a->reopened_tasks, "times",
@@ -632,7 +639,7 @@ static void task_rows(Gen *g, Buf *b, const size_t *idx, size_t n, int with_res)
 
 static json_t *jbuf(Buf *b)
 {
-	json_t *v = json_stringn(b->s ? b->s : "", b->len);
+	json_t *v = ours(b);
 	buf_reset(b);
 	return v;
 }
@@ -682,6 +689,7 @@ int render_client(Gen *g, const ClientRow *c, ClientState *cs, const size_t *tas
 
 	/* Open tasks (oldest first) and the newest tasks. */
 	Buf rows = {0};
+	buf_grow(&rows, (ntasks + 1) * 320);
 	size_t *pick = xmalloc((ntasks + 1) * sizeof *pick), nopen = 0;
 	for (size_t i = 0; i < ntasks; i++)
 		if (g->rows[tasks[i]].status != ST_CLOSED && nopen < 500)

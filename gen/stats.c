@@ -139,6 +139,32 @@ static MonthAcc *month_slot(Agg *a, int32_t month)
 
 void agg_add(Agg *a, const TaskRec *t, const Settings *s, int64_t as_of)
 {
+	agg_add_light(a, t, s, as_of);
+	if (t->first_response_at) {
+		int64_t frt = t->first_response_at - t->start_at;
+		i64_push(&a->frt_urg[t->urgency], frt);
+		i64_push(&a->frt_type[t->type], frt);
+	}
+	if (t->status == ST_CLOSED && t->closed_at) {
+		int64_t res = t->closed_at - t->start_at;
+		if (res < 0)
+			res = 0;
+		i64_push(&a->res_urg[t->urgency], res);
+		i64_push(&a->res_type[t->type], res);
+		i64_push(&a->res_all, res);
+	}
+	if (t->cls_type >= 0) {
+		int any = t->ovr_type || t->ovr_urgency;
+		MonthAcc *m = month_slot(a, month_of(t->opened_at));
+		m->classified++;
+		m->ovr_type += t->ovr_type;
+		m->ovr_urgency += t->ovr_urgency;
+		m->ovr_any += any;
+	}
+}
+
+void agg_add_light(Agg *a, const TaskRec *t, const Settings *s, int64_t as_of)
+{
 	a->tasks++;
 	a->by_status[t->status]++;
 	a->by_urgency[t->urgency]++;
@@ -149,20 +175,8 @@ void agg_add(Agg *a, const TaskRec *t, const Settings *s, int64_t as_of)
 		int64_t age = as_of - t->start_at;
 		a->open_age[t->urgency][age_bucket(age < 0 ? 0 : age)]++;
 	}
-	if (t->first_response_at) {
-		int64_t frt = t->first_response_at - t->start_at;
-		i64_push(&a->frt_urg[t->urgency], frt);
-		i64_push(&a->frt_type[t->type], frt);
-		i64_push(&a->frt_all, frt);
-	}
-	if (t->status == ST_CLOSED && t->closed_at) {
-		int64_t res = t->closed_at - t->start_at;
-		if (res < 0)
-			res = 0;
-		i64_push(&a->res_urg[t->urgency], res);
-		i64_push(&a->res_type[t->type], res);
-		i64_push(&a->res_all, res);
-	}
+	if (t->first_response_at)
+		i64_push(&a->frt_all, t->first_response_at - t->start_at);
 	switch (task_sla(t, s, as_of)) {
 	case SLA_MET: a->sla_met[t->urgency]++; break;
 	case SLA_MISSED: a->sla_missed[t->urgency]++; break;
@@ -184,16 +198,10 @@ void agg_add(Agg *a, const TaskRec *t, const Settings *s, int64_t as_of)
 	a->rejected += t->drafts_rejected;
 	a->failed += t->failed_sends;
 	if (t->cls_type >= 0) {
-		int any = t->ovr_type || t->ovr_urgency;
 		a->classified++;
 		a->ovr_type += t->ovr_type;
 		a->ovr_urgency += t->ovr_urgency;
-		a->ovr_any += any;
-		MonthAcc *m = month_slot(a, month_of(t->opened_at));
-		m->classified++;
-		m->ovr_type += t->ovr_type;
-		m->ovr_urgency += t->ovr_urgency;
-		m->ovr_any += any;
+		a->ovr_any += t->ovr_type || t->ovr_urgency;
 	}
 	if (t->reopens > 0)
 		a->reopened_tasks++;
