@@ -84,8 +84,10 @@ sb_start() {
         "$SB_ROOT/deploy/render-conf" "$SB_ROOT/deploy/lighttpd.conf" > "$SB_TMP/lighttpd.conf" || return 1
     lighttpd -D -f "$SB_TMP/lighttpd.conf" 2>>"$SB_TMP/error.log" &
     SB_LIGHTTPD_PID=$!
-    for _ in $(seq 100); do
+    # Up to 30 s: a sanitizer build on a loaded machine starts slowly.
+    for _ in $(seq 600); do
         curl -fs "$SB_URL/health" >/dev/null 2>&1 && return 0
+        kill -0 "$SB_LIGHTTPD_PID" 2>/dev/null || break
         sleep 0.05
     done
     diag "server did not come up; error log:"; sed 's/^/#   /' "$SB_TMP/error.log" | tail -20
@@ -138,7 +140,7 @@ fake_start() {
         > "$SB_TMP/fake_$name.out" 2>>"$SB_TMP/fake_$name.err" &
     eval "FAKE_${upper}_PID=$!"
     SB_FAKE_PIDS="${SB_FAKE_PIDS:-} $!"
-    for _ in $(seq 100); do
+    for _ in $(seq 400); do
         port=$(sed -n 's/^listening \([0-9]*\).*/\1/p' "$SB_TMP/fake_$name.out" 2>/dev/null)
         [ -n "$port" ] && break
         sleep 0.05
