@@ -287,7 +287,14 @@ static const ManageFlash client_flash[] = {
 static json_t *client_tasks(Ctx *c, int64_t id)
 {
 	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT id, title, type, urgency, status, route, updated_at FROM tasks WHERE client_id = :c "
+		/* Open ones first, then closed, each newest first: the open few
+		 * are sorted, the closed many walked in order of update. */
+		"SELECT * FROM (SELECT * FROM (SELECT id, title, type, urgency, status, route, updated_at "
+		" FROM tasks INDEXED BY tasks_client_status WHERE client_id = :c AND status != 'closed' "
+		" ORDER BY updated_at DESC, id DESC LIMIT 20) "
+		"UNION ALL SELECT * FROM (SELECT id, title, type, urgency, status, route, updated_at "
+		" FROM tasks INDEXED BY tasks_client_updated WHERE client_id = :c AND status = 'closed' "
+		" ORDER BY updated_at DESC, id DESC LIMIT 20)) "
 		"ORDER BY status = 'closed', updated_at DESC, id DESC LIMIT 20",
 		SQL_INT(":c", id), SQL_END);
 	json_t *a = json_array();

@@ -63,3 +63,13 @@ bench-valgrind: bench-deps $(BIN)
 	@$(BENCH_ENV) bench/valgrind.sh
 
 BENCH_TARGETS += bench-http bench-rss bench-webhook bench-worker
+
+# make bench-admin   p50/p99 of the tasks list (filtered and not), a task
+#                    page, the activity feed and other admin pages on a
+#                    seed-demo desk of 100,000 tasks, 1,000,000 events and
+#                    1,000 clients (BENCH_ADMIN_* to change the sizes)
+.PHONY: bench-admin
+bench-admin: bench-deps $(BIN)
+	@$(BENCH_ENV) bench/admin.sh
+
+BENCH_TARGETS += bench-admin
