@@ -214,7 +214,7 @@ void h_reports_index(Ctx *c)
 						      client_version(c, site, id) != NULL));
 	}
 	store_done(st);
-	json_t *d = page_data(c, "Reports", NULL);
+	json_t *d = page_data(c, "Reports", "reports");
 	json_object_set_new(d, "clients", list);
 	respond_page(c, 200, "reports/mine", d);
 }
