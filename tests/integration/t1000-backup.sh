@@ -49,7 +49,7 @@ SMS_LOOP=$!
     done
 ) &
 DOC_LOOP=$!
-for _ in $(seq 200); do [ "$(sql "SELECT count(*) FROM messages")" -gt $((before + 3)) ] && break; sleep 0.05; done
+for _ in $(seq 600); do [ "$(sql "SELECT count(*) FROM messages")" -gt $((before + 3)) ] && break; sleep 0.05; done
 out=$("$SB_BIN" backup "$BK" 2>&1)
 ok $? "backup succeeds while webhooks arrive"
 like "$out" "^backup written to $BK: database at schema [0-9]+ \([0-9]+ rows in [0-9]+ tables\), artifact repository \(1 refs" "backup says what it wrote"
