@@ -19,6 +19,11 @@ int cmd_token(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 /* cmd_seed.c */
 int cmd_seed(int argc, char **argv);
+/* cmd_backup.c */
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+/* cmd_doctor.c */
+int cmd_doctor(int argc, char **argv);
 
 /* Load configuration and open the database (migrating it); prints the
  * error and returns NULL on failure. */

@@ -10,6 +10,9 @@
 void h_home(Ctx *c);
 void h_health(Ctx *c);
 
+/* health_url.c */
+void h_health_url(Ctx *c);
+
 /* page_auth.c */
 void h_login_form(Ctx *c);
 void h_login(Ctx *c);

@@ -38,6 +38,9 @@ static const Command commands[] = {
 	{"token", cmd_token, "add NAME | list | revoke NAME", "manage API bearer tokens"},
 	{"render", cmd_render, "TEMPLATE [DATA.json] [--partials DIR]", "render a Mustache template to standard output"},
 	{"seed-demo", cmd_seed, "[--clients N] [--tasks N] [--events N] [--append]", "add realistic synthetic data (demos, benchmarks)"},
+	{"backup", cmd_backup, "DIR", "write a consistent snapshot (database, documents, config) while running"},
+	{"restore", cmd_restore, "DIR [--force]", "bring a backup back into $SWITCHBOARD_DATA (checks, migrates)"},
+	{"doctor", cmd_doctor, "[--json]", "check configuration, permissions, public URL, providers, worker, reports"},
 	{"help", cmd_help, "", "this list"},
 };
 

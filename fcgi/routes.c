@@ -14,6 +14,7 @@ const Route sb_routes[] = {
 	{"GET", "/account/password", h_password_form, R_LOGIN | R_PASSWORD_PAGE},
 	{"POST", "/account/password", h_password, R_LOGIN | R_FORM | R_CSRF | R_PASSWORD_PAGE},
 	{"GET", "/health", h_health, R_API | R_NO_DB},
+	{"GET", "/health/url", h_health_url, R_API | R_NO_DB},
 	{"POST", "/webhook/twilio", h_webhook_twilio, R_RAW_BODY},
 	{"POST", "/webhook/twilio/status", h_webhook_twilio_status, R_RAW_BODY},
 	/* JSON API (api_*.c): bearer token; write bodies are raw JSON. */
