@@ -23,6 +23,12 @@
 #   deploy_done
 #     stops what deploy_start started, then done_testing.
 #
+# With DEPLOY_APP_USER and DEPLOY_WEB_USER set (as root), the program and
+# its commands run as the first user, the web server as the second, with
+# the layout deploy/README.md describes: the data directory 0700 for the
+# program's user, the report site outside it in a directory of the web
+# server's group (2750), the socket 0660 in that group.
+#
 # Run as root, a test file re-runs itself as `nobody`: Apache refuses to
 # serve as root, and the suite is meant to show the servers working as an
 # ordinary user, with nothing on port 80.
@@ -35,6 +41,8 @@ fi
 
 DEPLOY_SERVER=""
 DEPLOY_PIDS=""
+DEPLOY_WEB=()     # command prefix that runs the web server as its own user
+DEPLOY_SITE=""
 DEPLOY_TOKEN=twilio-deploy-token-0123456789
 
 # The binaries are looked for in the places Debian installs them, since an
@@ -73,12 +81,18 @@ deploy_start() {
     spawn-fcgi) deploy_which spawn-fcgi >/dev/null || skip_all "spawn-fcgi is not installed (make deps installs it)" ;;
     esac
 
-    diag "$server on a free port, as user $(id -un)${launcher:+, the program started by $launcher}"
     SB_PORT=$(free_port)
     SB_URL=http://127.0.0.1:$SB_PORT
     local run=$SB_TMP/run
     mkdir -p "$run"
     chmod 755 "$SB_TMP"
+    DEPLOY_SITE=$SWITCHBOARD_DATA/site
+    if [ -n "${DEPLOY_APP_USER:-}" ]; then
+        deploy_two_users "$run" || return 1
+        diag "$server on a free port as $DEPLOY_WEB_USER, the program as $DEPLOY_APP_USER${launcher:+, started by $launcher}"
+    else
+        diag "$server on a free port, as user $(id -un)${launcher:+, the program started by $launcher}"
+    fi
     # Every setting in switchboard.conf, as on a server (the web servers
     # that start the program pass it no environment but the data dir).
     unset SWITCHBOARD_PUBLIC_URL TWILIO_AUTH_TOKEN
@@ -88,13 +102,15 @@ deploy_start() {
         # The program's own limit, under the web servers' 64 MiB.
         echo "SWITCHBOARD_MAX_BODY = 1048576"
         [ "$server" = nginx ] && echo "SWITCHBOARD_SENDFILE = /_site/"
+        [ "$DEPLOY_SITE" != "$SWITCHBOARD_DATA/site" ] && echo "SWITCHBOARD_SITE = $DEPLOY_SITE"
     } > "$SWITCHBOARD_DATA/switchboard.conf"
     chmod 600 "$SWITCHBOARD_DATA/switchboard.conf"
+    [ -n "${DEPLOY_APP_USER:-}" ] && chown "$DEPLOY_APP_USER:" "$SWITCHBOARD_DATA/switchboard.conf"
     "$SB_BIN" migrate >"$SB_TMP/migrate.log" 2>&1 || { sed 's/^/#   /' "$SB_TMP/migrate.log"; return 1; }
 
     local render="$SB_ROOT/deploy/render-conf"
     export BIND=127.0.0.1 PORT=$SB_PORT BIN=$SB_BIN STATIC=$SB_ROOT/static RUNDIR=$run PROCS=2 \
-           ERRORLOG=$SB_TMP/error.log DATA=$SWITCHBOARD_DATA SITE=$SWITCHBOARD_DATA/site \
+           ERRORLOG=$SB_TMP/error.log DATA=$SWITCHBOARD_DATA SITE=$DEPLOY_SITE \
            SOCKET=$run/fcgi.sock MODULES=$mods SITE_CONF=$run/site.conf
     case $server in
     lighttpd)
@@ -112,9 +128,9 @@ deploy_start() {
     nginx)
         "$render" "$SB_ROOT/deploy/nginx.conf" > "$run/site.conf" || return 1
         "$render" "$SB_ROOT/deploy/nginx-server.conf" > "$run/nginx.conf" || return 1
-        "$bin" -t -p "$run" -e "$SB_TMP/error.log" -c "$run/nginx.conf" >>"$SB_TMP/error.log" 2>&1 ||
+        "${DEPLOY_WEB[@]}" "$bin" -t -p "$run" -e "$SB_TMP/error.log" -c "$run/nginx.conf" >>"$SB_TMP/error.log" 2>&1 ||
             { deploy_diag; return 1; }
-        "$bin" -p "$run" -e "$SB_TMP/error.log" -c "$run/nginx.conf" 2>>"$SB_TMP/error.log" &
+        "${DEPLOY_WEB[@]}" "$bin" -p "$run" -e "$SB_TMP/error.log" -c "$run/nginx.conf" 2>>"$SB_TMP/error.log" &
         ;;
     esac
     SB_LIGHTTPD_PID=$!   # sb_stop stops it
@@ -147,7 +163,10 @@ deploy_launch() {
         ;;
     spawn-fcgi)
         # The socket as standard input, like lighttpd and mod_fcgid.
-        "$(deploy_which spawn-fcgi)" -n -s "$sock" -M 0660 -- "$SB_BIN" serve --processes 2 \
+        local users=()
+        [ -n "${DEPLOY_APP_USER:-}" ] && users=(-u "$DEPLOY_APP_USER" -g "$(id -gn "$DEPLOY_APP_USER")"
+                                             -U "$DEPLOY_APP_USER" -G "$(id -gn "$DEPLOY_WEB_USER")")
+        "$(deploy_which spawn-fcgi)" -n -s "$sock" -M 0660 "${users[@]}" -- "$DEPLOY_REAL_BIN" serve --processes 2 \
             >/dev/null 2>>"$SB_TMP/error.log" &
         ;;
     serve)
@@ -163,6 +182,33 @@ deploy_launch() {
     diag "the program did not create $sock"
     deploy_diag
     return 1
+}
+
+# deploy_two_users RUNDIR: the program's commands (SB_BIN, SB_GEN) become
+# wrappers that run them as DEPLOY_APP_USER; the data directory is that
+# user's alone; the report site and the web server's files belong to
+# DEPLOY_WEB_USER's group.
+DEPLOY_REAL_BIN=$SB_BIN
+deploy_two_users() {
+    local run=$1 app=$DEPLOY_APP_USER web=$DEPLOY_WEB_USER b real
+    local app_group web_group
+    app_group=$(id -gn "$app") && web_group=$(id -gn "$web") || return 1
+    mkdir -p "$SB_TMP/bin"
+    for b in switchboard switchboard-gen; do
+        real=$SB_BIN; [ $b = switchboard-gen ] && real=$SB_GEN
+        printf '#!/bin/sh\nexec setpriv --reuid=%s --regid=%s --clear-groups -- %s "$@"\n' "$app" "$app_group" "$real" \
+            > "$SB_TMP/bin/$b"
+        chmod 755 "$SB_TMP/bin/$b"
+    done
+    SB_BIN=$SB_TMP/bin/switchboard
+    SB_GEN=$SB_TMP/bin/switchboard-gen
+    chown "$app:$app_group" "$SWITCHBOARD_DATA"
+    chmod 0700 "$SWITCHBOARD_DATA"
+    DEPLOY_SITE=$SB_TMP/site
+    install -d -o "$app" -g "$web_group" -m 2750 "$DEPLOY_SITE"
+    touch "$SB_TMP/error.log"
+    chown -R "$web:$web_group" "$run" "$SB_TMP/error.log"
+    DEPLOY_WEB=(setpriv --reuid="$web" --regid="$web_group" --clear-groups --)
 }
 
 deploy_diag() {
@@ -263,7 +309,7 @@ deploy_smoke() {
     cid=$(sql "SELECT client_id FROM tasks WHERE id = $task")
     r=$(http GET "/reports/clients/$cid/")
     is "$(status_of "$r")" 200 "$what: a report page"
-    file=$(readlink -f "$SWITCHBOARD_DATA/site/clients/$cid/index.html")
+    file=$(readlink -f "$DEPLOY_SITE/clients/$cid/index.html")
     is "$(body_of "$r")" "$(cat "$file")" "$what: the report file, whole"
     is "$(header X-Sendfile)$(header X-Accel-Redirect)" "" "$what: the server consumed the hand-over header"
     like "$(header Content-Type)" '^text/html' "$what: as text/html"
