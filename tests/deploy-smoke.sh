@@ -33,10 +33,14 @@
 # serve as root, and the suite is meant to show the servers working as an
 # ordinary user, with nothing on port 80.
 
-if [ "$(id -u)" = 0 ] && [ -z "${SB_DEPLOY_REEXEC:-}" ] && command -v setpriv >/dev/null &&
-   id nobody >/dev/null 2>&1; then
+if [ "$(id -u)" = 0 ] && [ -z "${SB_DEPLOY_REEXEC:-}" ]; then
+    command -v setpriv >/dev/null || skip_all "run as root, and setpriv (util-linux) is missing to run as nobody"
+    id nobody >/dev/null 2>&1 || skip_all "run as root, and there is no user nobody to run as"
+    deploy_nobody=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups --)
+    "${deploy_nobody[@]}" test -r "$0" -a -x "$SB_BIN" -a -r "$SB_ROOT/deploy/render-conf" ||
+        skip_all "run as root, and user nobody cannot read the source tree or run $SB_BIN"
     export SB_DEPLOY_REEXEC=1 HOME=/tmp
-    exec setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups -- bash "$0" "$@"
+    exec "${deploy_nobody[@]}" bash "$0" "$@"
 fi
 
 DEPLOY_SERVER=""
