@@ -95,7 +95,7 @@ done
 python3 - "$data/switchboard.db" "$BENCH_TMP/answers.txt" "$BENCH_TMP/twilio.log" <<'PY' > "$BENCH_TMP/report.txt"
 import collections, json, sqlite3, sys
 db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
-answers = [l.split() for l in open(sys.argv[2])]
+answers = [l.split()[:2] for l in open(sys.argv[2])]
 ok = {sid for sid, st in answers if st == "200"}
 stored = collections.Counter(r[0] for r in db.execute("SELECT external_id FROM messages WHERE direction = 'in'"))
 lost = len([s for s in ok if stored[s] == 0])

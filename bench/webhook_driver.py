@@ -8,7 +8,7 @@ REQFILE is bench/gen_webhooks.py's output (METHOD<TAB>PATH<TAB>BODY<TAB>
 headers...).  C threads, each with its own keep-alive connection, send the
 lines in order, each at most once, until S seconds have passed, N requests
 were sent, or the lines run out; with --rate, no more than R requests a second in all.  OUT gets one line per request sent:
-"MessageSid STATUS" (STATUS 0 when the connection failed before an answer:
+"MessageSid STATUS MILLISECONDS" (STATUS 0 when the connection failed before an answer:
 the request may or may not have been committed, so it proves nothing either
 way).  wrk cannot tell which request an answer belongs to, which is what a
 durability check needs, hence this driver.  Prints one summary line:
@@ -71,6 +71,7 @@ def main():
             headers = dict(h.split(": ", 1) for h in f[3:] if ": " in h)
             sid = urllib.parse.parse_qs(body).get("MessageSid", ["?"])[0]
             status = 0
+            t0 = time.monotonic()
             try:
                 if c is None:
                     c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
@@ -85,7 +86,7 @@ def main():
                 if c is not None:
                     c.close()
                 c = None
-            mine.append((sid, status))
+            mine.append((sid, status, (time.monotonic() - t0) * 1000))
         with lock:
             results.extend(mine)
 
@@ -96,8 +97,8 @@ def main():
         t.join()
     stats = {}
     with open(out, "w") as f:
-        for sid, status in results:
-            f.write("%s %d\n" % (sid, status))
+        for sid, status, ms in results:
+            f.write("%s %d %.2f\n" % (sid, status, ms))
             stats[status] = stats.get(status, 0) + 1
     print("DRIVER sent=%d ok=%d failed=%d statuses=%s" % (
         len(results), stats.get(200, 0), stats.get(0, 0),
