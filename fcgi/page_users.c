@@ -374,6 +374,10 @@ void h_user_detach(Ctx *c)
 	if (!id)
 		return;
 	int64_t client = path_id(c, "client");
+	if (client <= 0 || store_int(c->store, 0, "SELECT count(*) FROM clients WHERE id = :id", SQL_INT(":id", client), SQL_END) == 0) {
+		respond_error(c, 404, "not_found", "There is no such client.", NULL);
+		return;
+	}
 	if (auth_attach(c->store, id, client, 0, c->actor) != 0) {
 		manage_store_failed(c, "detaching a client");
 		return;

@@ -73,3 +73,17 @@ bench-admin: bench-deps $(BIN)
 	@$(BENCH_ENV) bench/admin.sh
 
 BENCH_TARGETS += bench-admin
+
+# bench-faults: signed webhooks while FastCGI processes and the worker are
+# SIGKILLed at random; prints requests, 200s, faults, lost and duplicated
+# (bench/faults.sh; BENCH_FAULTS_SECONDS, 60).  Fails when anything was
+# lost or duplicated.
+# bench-load: mixed traffic (webhooks, admin pages, API) with the worker
+# running, BENCH_LOAD_SECONDS (600); prints 5xx, p99 per kind, RSS and the
+# WAL's size over time (bench/load.sh).
+.PHONY: bench-faults bench-load
+bench-faults: $(BIN)
+	@$(BENCH_ENV) bench/faults.sh
+
+bench-load: bench-deps $(BIN)
+	@$(BENCH_ENV) bench/load.sh

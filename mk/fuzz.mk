@@ -31,16 +31,18 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_MAX_LEN ?= 10240
 FUZZ_O       := build-fuzz
-FUZZ_LIB_SRC := lib/form.c lib/multipart.c lib/util.c
+FUZZ_LIB_SRC := lib/form.c lib/multipart.c lib/util.c lib/mustache.c lib/markdown.c lib/twilio.c \
+                lib/llm.c lib/github.c lib/http.c
+FUZZ_LIBS    := $(shell pkg-config --libs jansson libcurl libcrypto 2>/dev/null) -lcmark
 FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
                 -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-                -Ilib -Itests/fuzz
+                $(shell pkg-config --cflags jansson libcurl libcrypto 2>/dev/null) -Ilib -Itests/fuzz
 FUZZ_RUNS    := $(FUZZ_NAMES:%=fuzz-%)
 
 $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRC) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_LIBS)
 
 # fuzz-<name>: one libFuzzer run; prints the final stats, and on a finding
 # copies the reproducer into tests/fuzz/regressions/<name>/ and fails.
