@@ -28,6 +28,22 @@ typedef enum { INBOUND_STORED, INBOUND_DUPLICATE, INBOUND_ERROR } InboundResult;
  * INBOUND_DUPLICATE.  *message_id is set for both. */
 InboundResult desk_inbound_sms(Store *s, const InboundSms *m, int64_t *message_id, char **err);
 
+/* One inbound SMS of a group commit, with its outcome. */
+typedef struct {
+	const InboundSms *m;  /* borrowed */
+	InboundResult result;
+	int64_t message_id;
+	char *err;            /* malloc'd when result is INBOUND_ERROR; the caller frees */
+} InboundItem;
+
+/* Store n inbound SMS in one write transaction, so one fsync of the WAL
+ * covers them all.  Each runs as desk_inbound_sms() in its own savepoint:
+ * one that fails is rolled back alone and the others stay.  When the
+ * transaction cannot be begun or committed, every item is INBOUND_ERROR
+ * (nothing of the batch is stored).  Never reports INBOUND_STORED or
+ * INBOUND_DUPLICATE before COMMIT has returned. */
+void desk_inbound_batch(Store *s, InboundItem *const *items, size_t n);
+
 /* Find or create the client for an address (normalised to E.164 when it
  * is a phone number), in the caller's transaction.  Returns the id, -1 on
  * error; *created tells whether it is new. */
