@@ -147,6 +147,7 @@ static struct {
 	long max_body, max_upload;
 	int log_requests;
 	pid_t pid;
+	Store *hooked; /* the app's store whose checkpoints the thread does (app_lock) */
 } srv;
 
 static void on_term(int sig)
@@ -248,23 +249,56 @@ static struct {
 	Store *store;
 } ingest = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, &ingest.head, 0, NULL};
 
-/* The leader's work: one transaction for the batch, outside every lock. */
-static void ingest_commit(InboundItem *const *items, size_t n)
+/* The leader's connection, opened on first use.  NULL with *err when it
+ * cannot be opened. */
+static Store *ingest_store(char **err)
 {
 	if (!ingest.store) {
-		char *err = NULL;
-		ingest.store = store_open(config_get("SWITCHBOARD_DB"), STORE_NO_MIGRATE, &err);
-		if (!ingest.store) {
-			for (size_t i = 0; i < n; i++) {
-				items[i]->result = INBOUND_ERROR;
-				items[i]->err = xstrdup(err);
-			}
-			free(err);
-			return;
-		}
+		ingest.store = store_open(config_get("SWITCHBOARD_DB"), STORE_NO_MIGRATE, err);
 		checkpoint_by_thread(ingest.store);
 	}
-	desk_inbound_batch(ingest.store, items, n);
+	return ingest.store;
+}
+
+/* Lead one group commit; called with ingest.lock held and ingest.leading
+ * set, returns the same way.  The write lock is taken first and the queue
+ * emptied only then, so that every webhook that arrived while another
+ * process was committing joins this batch. */
+static void ingest_lead(void)
+{
+	pthread_mutex_unlock(&ingest.lock);
+	char *err = NULL;
+	Store *s = ingest_store(&err);
+	int began = s && store_begin(s) == 0;
+	pthread_mutex_lock(&ingest.lock);
+	Pending *taken[INGEST_BATCH_MAX];
+	InboundItem *items[INGEST_BATCH_MAX];
+	size_t n = 0;
+	while (ingest.head && n < INGEST_BATCH_MAX) {
+		taken[n] = ingest.head;
+		items[n] = &ingest.head->item;
+		ingest.head = ingest.head->next;
+		n++;
+	}
+	if (!ingest.head)
+		ingest.tail = &ingest.head;
+	pthread_mutex_unlock(&ingest.lock);
+	if (!s) {
+		for (size_t i = 0; i < n; i++) {
+			items[i]->result = INBOUND_ERROR;
+			items[i]->err = xstrdup(err);
+		}
+	} else if (!began) {
+		desk_inbound_failed(s, items, n, "database busy");
+	} else if (desk_inbound_batch(s, items, n) != 0) {
+		store_rollback(s); /* (the transaction is gone: this lets go of the write lock) */
+	} else if (store_commit(s) != 0) {
+		desk_inbound_failed(s, items, n, "commit failed");
+	}
+	free(err);
+	pthread_mutex_lock(&ingest.lock);
+	for (size_t i = 0; i < n; i++)
+		taken[i]->done = 1;
 }
 
 InboundResult serve_inbound_sms(Ctx *c, const InboundSms *m, int64_t *message_id, char **err)
@@ -285,22 +319,7 @@ InboundResult serve_inbound_sms(Ctx *c, const InboundSms *m, int64_t *message_id
 		}
 		/* No commit in progress: lead one with everything queued. */
 		ingest.leading = 1;
-		Pending *taken[INGEST_BATCH_MAX];
-		InboundItem *items[INGEST_BATCH_MAX];
-		size_t n = 0;
-		while (ingest.head && n < INGEST_BATCH_MAX) {
-			taken[n] = ingest.head;
-			items[n] = &ingest.head->item;
-			ingest.head = ingest.head->next;
-			n++;
-		}
-		if (!ingest.head)
-			ingest.tail = &ingest.head;
-		pthread_mutex_unlock(&ingest.lock);
-		ingest_commit(items, n);
-		pthread_mutex_lock(&ingest.lock);
-		for (size_t i = 0; i < n; i++)
-			taken[i]->done = 1;
+		ingest_lead();
 		ingest.leading = 0;
 		pthread_cond_broadcast(&ingest.cond);
 	}
@@ -353,8 +372,10 @@ static void serve_request(FCGX_Request *req, Arena *arena, Buf *keep_headers, Bu
 
 	pthread_mutex_lock(&app_lock);
 	app_begin_request(&srv.app, &c);
-	if (c.store && c.store != ingest.store)
-		checkpoint_by_thread(c.store); /* (again after a reopen: cheap) */
+	if (c.store != srv.hooked) {
+		checkpoint_by_thread(c.store); /* (again after the store was reopened) */
+		srv.hooked = c.store;
+	}
 	if (!c.path) {
 		c.path = "/";
 		respond_error(&c, 400, "bad_path", "The request path is malformed.", NULL);

@@ -105,7 +105,7 @@ fail:
 	return INBOUND_ERROR;
 }
 
-static void batch_fail(InboundItem *const *items, size_t n, const char *why, Store *s)
+void desk_inbound_failed(Store *s, InboundItem *const *items, size_t n, const char *why)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(items[i]->err);
@@ -115,26 +115,20 @@ static void batch_fail(InboundItem *const *items, size_t n, const char *why, Sto
 	}
 }
 
-void desk_inbound_batch(Store *s, InboundItem *const *items, size_t n)
+int desk_inbound_batch(Store *s, InboundItem *const *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		items[i]->err = NULL;
-	if (store_begin(s) != 0) {
-		batch_fail(items, n, "database busy", s);
-		return;
-	}
 	for (size_t i = 0; i < n; i++) {
 		/* Inside the open transaction, store_begin() is a savepoint. */
 		items[i]->result = desk_inbound_sms(s, items[i]->m, &items[i]->message_id, &items[i]->err);
 		if (sqlite3_get_autocommit(store_db(s))) {
 			/* An I/O or memory error rolled the whole transaction back. */
-			batch_fail(items, n, "the batch was rolled back", s);
-			store_rollback(s);
-			return;
+			desk_inbound_failed(s, items, n, "the transaction was rolled back");
+			return -1;
 		}
 	}
-	if (store_commit(s) != 0)
-		batch_fail(items, n, "commit failed", s);
+	return 0;
 }
 
 double route_threshold(Store *s)

@@ -36,13 +36,17 @@ typedef struct {
 	char *err;            /* malloc'd when result is INBOUND_ERROR; the caller frees */
 } InboundItem;
 
-/* Store n inbound SMS in one write transaction, so one fsync of the WAL
- * covers them all.  Each runs as desk_inbound_sms() in its own savepoint:
- * one that fails is rolled back alone and the others stay.  When the
- * transaction cannot be begun or committed, every item is INBOUND_ERROR
- * (nothing of the batch is stored).  Never reports INBOUND_STORED or
- * INBOUND_DUPLICATE before COMMIT has returned. */
-void desk_inbound_batch(Store *s, InboundItem *const *items, size_t n);
+/* Store the n inbound SMS of a group commit in the caller's write
+ * transaction (store_begin), so that one fsync of the WAL covers them all.
+ * Each runs as desk_inbound_sms() in its own savepoint: one that fails is
+ * rolled back alone and the others stay.  Returns 0 with the transaction
+ * still open for the caller to commit; the results hold only once that
+ * COMMIT has returned (when it fails, call desk_inbound_failed()).  Returns
+ * -1 when an error rolled the whole transaction back: every item is then
+ * INBOUND_ERROR. */
+int desk_inbound_batch(Store *s, InboundItem *const *items, size_t n);
+/* Mark every item INBOUND_ERROR ("why: the store's last error"). */
+void desk_inbound_failed(Store *s, InboundItem *const *items, size_t n, const char *why);
 
 /* Find or create the client for an address (normalised to E.164 when it
  * is a phone number), in the caller's transaction.  Returns the id, -1 on
