@@ -20,6 +20,7 @@
 #include "web.h"
 
 #include <fcgiapp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -195,10 +196,10 @@ static void checkpoint_by_thread(Store *s)
 		sqlite3_wal_hook(store_db(s), on_wal_commit, NULL);
 }
 
-/* The checkpoint thread: a PASSIVE checkpoint on its own connection when
- * the WAL has grown.  PASSIVE never waits for readers or writers, so no
- * request waits for it; a checkpoint that could not copy everything is
- * simply retried after the next commits. */
+/* The checkpoint thread: store_checkpoint() on its own connection when
+ * the WAL has grown.  No request runs it; writers wait only for its short
+ * second step.  A checkpoint that could not copy everything is retried
+ * after the next commits. */
 static void *checkpoint_main(void *arg)
 {
 	(void)arg;
@@ -219,9 +220,8 @@ static void *checkpoint_main(void *arg)
 				free(err);
 			}
 		}
-		int rc = s ? sqlite3_wal_checkpoint_v2(store_db(s), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL)
-			   : SQLITE_OK;
-		if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+		int rc = s ? store_checkpoint(s) : SQLITE_OK;
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			fprintf(stderr, "switchboard: checkpoint failed: %s\n", store_errmsg(s));
 		pthread_mutex_lock(&ckpt.lock);
 	}
@@ -474,6 +474,14 @@ int serve_fcgi(int listen_fd)
 	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* glibc gives each thread its own malloc arena and hands freed memory
+	 * back to the kernel as soon as 128 KiB are free at an arena's top.
+	 * The group commit's leader changes from batch to batch, so SQLite's
+	 * page cache for the ingest connection moves between arenas and every
+	 * batch paid for page faults and madvise() TLB shootdowns.  Keep freed
+	 * memory in the process instead. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 16 << 20);
 	srv.listen_fd = listen_fd;
 	srv.max_body = config_int("SWITCHBOARD_MAX_BODY");
 	/* Document uploads may be larger: the file plus room for the form. */
