@@ -1,19 +1,29 @@
 /*
- * serve.c - the FastCGI accept loop.
+ * serve.c - the FastCGI accept loop and the group commit of inbound SMS.
  *
- * Configuration is read once before the loop.  Each request gets a Ctx
- * whose memory comes from one arena, reset when the request ends, so the
- * process can serve millions of requests without growing.  Response
- * headers, including the security headers every answer carries, are
- * written here and nowhere else.  One log line per request goes to stderr
- * (the web server's error log).
+ * Configuration is read once before the loop.  Each process runs
+ * SERVE_THREADS threads that accept requests (one at a time, under a mutex,
+ * as libfcgi requires).  Each thread has its own Ctx and arena, reset when
+ * the request ends, so the process can serve millions of requests without
+ * growing.  Handlers run one at a time per process under app_lock: the
+ * handlers, the template cache and the process's database connection are
+ * never used by two threads at once.  Only an inbound SMS webhook lets go
+ * of app_lock, while it waits for its group commit (serve_inbound_sms):
+ * the threads are there so that several webhooks can wait for one fsync.
+ *
+ * Response headers, including the security headers every answer carries,
+ * are written here and nowhere else.  One log line per request goes to
+ * stderr (the web server's error log).
  */
 #include "serve.h"
 #include "config.h"
 #include "web.h"
 
 #include <fcgiapp.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,12 +125,331 @@ static int is_upload(const char *path)
 			strcmp(path, "/api/documents/upload") == 0);
 }
 
-static volatile sig_atomic_t stopping;
+/* Requests in progress at once in one process.  Handlers take turns on
+ * app_lock; the threads let several inbound webhooks wait for the same
+ * group commit. */
+#define SERVE_THREADS 16
+/* Most inbound SMS one group commit takes. */
+#define INGEST_BATCH_MAX 64
+/* WAL size (pages) past which the checkpoint thread copies the WAL back
+ * into the database: SQLite's own automatic checkpoint threshold. */
+#define CHECKPOINT_PAGES 1000
+
+static atomic_int stopping;
+static atomic_int serving;        /* serve_fcgi's threads are running */
+static atomic_ulong request_counter;
+static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t app_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Process-wide settings and state, written before the threads start. */
+static struct {
+	int listen_fd;
+	App app;
+	long max_body, max_upload;
+	int log_requests;
+	pid_t pid;
+	Store *hooked; /* the app's store whose checkpoints the thread does (app_lock) */
+} srv;
 
 static void on_term(int sig)
 {
 	(void)sig;
-	stopping = 1;
+	atomic_store(&stopping, 1);
+}
+
+/* SIGUSR2 only interrupts a thread blocked in accept() at shutdown. */
+static void on_wake(int sig)
+{
+	(void)sig;
+}
+
+/* ---- checkpoints, outside requests ---- */
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int wanted, stop;
+} ckpt = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+
+/* SQLite's WAL hook, called after each commit on the connections that
+ * request threads write with.  Registering it turns off SQLite's automatic
+ * checkpoint on that connection, which would otherwise run inside the
+ * committing request (and, for a group commit, delay every webhook of the
+ * batch).  Past CHECKPOINT_PAGES it wakes the checkpoint thread. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *dbname, int pages)
+{
+	(void)arg;
+	(void)db;
+	(void)dbname;
+	if (pages >= CHECKPOINT_PAGES) {
+		pthread_mutex_lock(&ckpt.lock);
+		ckpt.wanted = 1;
+		pthread_cond_signal(&ckpt.cond);
+		pthread_mutex_unlock(&ckpt.lock);
+	}
+	return SQLITE_OK;
+}
+
+static void checkpoint_by_thread(Store *s)
+{
+	if (s)
+		sqlite3_wal_hook(store_db(s), on_wal_commit, NULL);
+}
+
+/* The checkpoint thread: store_checkpoint() on its own connection when
+ * the WAL has grown.  No request runs it; writers wait only for its short
+ * second step.  A checkpoint that could not copy everything is retried
+ * after the next commits. */
+static void *checkpoint_main(void *arg)
+{
+	(void)arg;
+	Store *s = NULL;
+	pthread_mutex_lock(&ckpt.lock);
+	for (;;) {
+		while (!ckpt.wanted && !ckpt.stop)
+			pthread_cond_wait(&ckpt.cond, &ckpt.lock);
+		if (ckpt.stop)
+			break;
+		ckpt.wanted = 0;
+		pthread_mutex_unlock(&ckpt.lock);
+		if (!s) {
+			char *err = NULL;
+			s = store_open(config_get("SWITCHBOARD_DB"), STORE_NO_MIGRATE, &err);
+			if (!s) {
+				fprintf(stderr, "switchboard: checkpoint: %s\n", err);
+				free(err);
+			}
+		}
+		int rc = s ? store_checkpoint(s) : SQLITE_OK;
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			fprintf(stderr, "switchboard: checkpoint failed: %s\n", store_errmsg(s));
+		pthread_mutex_lock(&ckpt.lock);
+	}
+	pthread_mutex_unlock(&ckpt.lock);
+	store_close(s);
+	return NULL;
+}
+
+/* ---- group commit of inbound SMS ---- */
+
+typedef struct Pending {
+	InboundItem item;
+	int done; /* the batch holding it has committed (or failed) */
+	struct Pending *next;
+} Pending;
+
+/* The queue of inbound SMS waiting for a commit.  At most one thread, the
+ * leader, commits at a time, on the ingest connection that only the leader
+ * uses. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	Pending *head, **tail;
+	int leading;
+	Store *store;
+} ingest = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, &ingest.head, 0, NULL};
+
+/* The leader's connection, opened on first use.  NULL with *err when it
+ * cannot be opened. */
+static Store *ingest_store(char **err)
+{
+	if (!ingest.store) {
+		ingest.store = store_open(config_get("SWITCHBOARD_DB"), STORE_NO_MIGRATE, err);
+		checkpoint_by_thread(ingest.store);
+	}
+	return ingest.store;
+}
+
+/* Lead one group commit; called with ingest.lock held and ingest.leading
+ * set, returns the same way.  The write lock is taken first and the queue
+ * emptied only then, so that every webhook that arrived while another
+ * process was committing joins this batch. */
+static void ingest_lead(void)
+{
+	pthread_mutex_unlock(&ingest.lock);
+	char *err = NULL;
+	Store *s = ingest_store(&err);
+	int began = s && store_begin(s) == 0;
+	pthread_mutex_lock(&ingest.lock);
+	Pending *taken[INGEST_BATCH_MAX];
+	InboundItem *items[INGEST_BATCH_MAX];
+	size_t n = 0;
+	while (ingest.head && n < INGEST_BATCH_MAX) {
+		taken[n] = ingest.head;
+		items[n] = &ingest.head->item;
+		ingest.head = ingest.head->next;
+		n++;
+	}
+	if (!ingest.head)
+		ingest.tail = &ingest.head;
+	pthread_mutex_unlock(&ingest.lock);
+	if (!s) {
+		for (size_t i = 0; i < n; i++) {
+			items[i]->result = INBOUND_ERROR;
+			items[i]->err = xstrdup(err);
+		}
+	} else if (!began) {
+		desk_inbound_failed(s, items, n, "database busy");
+	} else if (desk_inbound_batch(s, items, n) != 0) {
+		store_rollback(s); /* (the transaction is gone: this lets go of the write lock) */
+	} else if (store_commit(s) != 0) {
+		desk_inbound_failed(s, items, n, "commit failed");
+	}
+	free(err);
+	pthread_mutex_lock(&ingest.lock);
+	for (size_t i = 0; i < n; i++)
+		taken[i]->done = 1;
+}
+
+InboundResult serve_inbound_sms(Ctx *c, const InboundSms *m, int64_t *message_id, char **err)
+{
+	/* Outside the threaded server, or inside a transaction of the
+	 * request's own connection: store it right here. */
+	if (!atomic_load(&serving) || !sqlite3_get_autocommit(store_db(c->store)))
+		return desk_inbound_sms(c->store, m, message_id, err);
+	Pending p = {.item = {.m = m}};
+	pthread_mutex_unlock(&app_lock);
+	pthread_mutex_lock(&ingest.lock);
+	*ingest.tail = &p;
+	ingest.tail = &p.next;
+	while (!p.done) {
+		if (ingest.leading) {
+			pthread_cond_wait(&ingest.cond, &ingest.lock);
+			continue;
+		}
+		/* No commit in progress: lead one with everything queued. */
+		ingest.leading = 1;
+		ingest_lead();
+		ingest.leading = 0;
+		pthread_cond_broadcast(&ingest.cond);
+	}
+	pthread_mutex_unlock(&ingest.lock);
+	pthread_mutex_lock(&app_lock);
+	*message_id = p.item.message_id;
+	*err = p.item.err;
+	return p.item.result;
+}
+
+/* ---- the request threads ---- */
+
+typedef struct {
+	pthread_t tid;
+	atomic_int in_accept; /* blocked (or about to block) in accept() */
+	atomic_int finished;
+} Worker;
+
+/* Serve one accepted request: parse, dispatch under app_lock, answer. */
+static void serve_request(FCGX_Request *req, Arena *arena, Buf *keep_headers, Buf *keep_body)
+{
+	struct timespec ts0;
+	clock_gettime(CLOCK_MONOTONIC, &ts0);
+	Ctx c;
+	memset(&c, 0, sizeof c);
+	c.arena = arena;
+	c.fcgx = req;
+	c.header = fcgx_header;
+	c.resp_headers = *keep_headers;
+	c.resp_body = *keep_body;
+	buf_reset(&c.resp_headers);
+	buf_reset(&c.resp_body);
+	c.request_id = arena_printf(arena, "%x-%lu", (unsigned)srv.pid, atomic_fetch_add(&request_counter, 1) + 1);
+	const char *method = FCGX_GetParam("REQUEST_METHOD", req->envp);
+	const char *uri = FCGX_GetParam("REQUEST_URI", req->envp);
+	/* The request's parameters are freed by FCGX_Finish_r, before the
+	 * log line: keep our own copies in the arena. */
+	const char *ct = FCGX_GetParam("CONTENT_TYPE", req->envp);
+	const char *ra = FCGX_GetParam("REMOTE_ADDR", req->envp);
+	c.method = arena_strdup(arena, method ? method : "GET");
+	c.raw_uri = arena_strdup(arena, uri ? uri : "/");
+	c.content_type = ct ? arena_strdup(arena, ct) : NULL;
+	c.remote_addr = arena_strdup(arena, ra ? ra : "");
+	const char *q = strchr(c.raw_uri, '?');
+	size_t plen = q ? (size_t)(q - c.raw_uri) : strlen(c.raw_uri);
+	c.query_raw = q ? q + 1 : "";
+	c.path = decode_path(arena, c.raw_uri, plen);
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", req->envp);
+	long clen = cl && *cl ? strtol(cl, NULL, 10) : 0;
+
+	pthread_mutex_lock(&app_lock);
+	app_begin_request(&srv.app, &c);
+	if (c.store != srv.hooked) {
+		checkpoint_by_thread(c.store); /* (again after the store was reopened) */
+		srv.hooked = c.store;
+	}
+	if (!c.path) {
+		c.path = "/";
+		respond_error(&c, 400, "bad_path", "The request path is malformed.", NULL);
+	} else if (clen < 0) {
+		respond_error(&c, 400, "bad_length", "Content-Length is invalid.", NULL);
+	} else if (clen > (is_upload(c.path) ? srv.max_upload : srv.max_body)) {
+		respond_error(&c, 413, "too_large", "The request body is larger than this server accepts.", NULL);
+	} else {
+		char *body = arena_alloc(arena, (size_t)clen + 1);
+		int got = clen ? FCGX_GetStr(body, (int)clen, req->in) : 0;
+		if (got != clen) {
+			respond_error(&c, 400, "short_body", "The request body ended early.", NULL);
+		} else {
+			c.body = body;
+			c.body_len = (size_t)clen;
+			/* A GET sees one snapshot of the database. */
+			int read_txn = c.store && (strcmp(c.method, "GET") == 0 || strcmp(c.method, "HEAD") == 0) &&
+				       store_read_begin(c.store) == 0;
+			dispatch(&c);
+			if (read_txn)
+				store_read_end(c.store);
+		}
+	}
+	app_end_request(&srv.app, &c);
+	pthread_mutex_unlock(&app_lock);
+
+	write_response(&c, req->out, strcmp(c.method, "HEAD") == 0);
+	FCGX_Finish_r(req);
+	if (srv.log_requests) {
+		struct timespec ts1;
+		clock_gettime(CLOCK_MONOTONIC, &ts1);
+		double ms = (double)(ts1.tv_sec - ts0.tv_sec) * 1e3 + (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e6;
+		fprintf(stderr, "switchboard[%s] %s %s %d %.2fms\n", c.request_id, c.method, c.path, c.status, ms);
+	}
+	params_free(&c.query);
+	params_free(&c.form);
+	params_free(&c.cookies);
+	*keep_headers = c.resp_headers;
+	*keep_body = c.resp_body;
+	if (keep_body->cap > 1 << 20)
+		buf_free(keep_body);
+	arena_reset(arena);
+}
+
+static void *serve_thread(void *arg)
+{
+	Worker *w = arg;
+	FCGX_Request req;
+	/* Fail accept() on a signal: SIGTERM from the web server must end an
+	 * idle process (libfcgi would otherwise retry the accept). */
+	FCGX_InitRequest(&req, srv.listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	Arena arena = {0};
+	Buf keep_headers = {0}, keep_body = {0};
+	for (;;) {
+		int rc = -1;
+		pthread_mutex_lock(&accept_lock);
+		if (!atomic_load(&stopping)) {
+			atomic_store(&w->in_accept, 1);
+			rc = FCGX_Accept_r(&req);
+			atomic_store(&w->in_accept, 0);
+		}
+		pthread_mutex_unlock(&accept_lock);
+		if (rc < 0)
+			break;
+		serve_request(&req, &arena, &keep_headers, &keep_body);
+	}
+	/* Stopping, or the listening socket failed: the process ends (the web
+	 * server starts another). */
+	atomic_store(&stopping, 1);
+	buf_free(&keep_headers);
+	buf_free(&keep_body);
+	arena_free(&arena);
+	atomic_store(&w->finished, 1);
+	return NULL;
 }
 
 int serve_fcgi(int listen_fd)
@@ -137,104 +466,70 @@ int serve_fcgi(int listen_fd)
 	}
 	struct sigaction sa = {0};
 	sa.sa_handler = on_term;
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_wake;
+	sa.sa_flags = 0;
+	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	App app = {0};
-	app_open(&app);
-
-	FCGX_Request req;
-	/* Fail accept() on a signal: SIGTERM from the web server must end an idle
-	 * process (libfcgi would otherwise retry the accept). */
-	FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
-	Arena arena = {0};
-	Ctx c;
-	Buf keep_headers = {0}, keep_body = {0};
-	unsigned long counter = 0;
-	long max_body = config_int("SWITCHBOARD_MAX_BODY");
+	/* glibc gives each thread its own malloc arena and hands freed memory
+	 * back to the kernel as soon as 128 KiB are free at an arena's top.
+	 * The group commit's leader changes from batch to batch, so SQLite's
+	 * page cache for the ingest connection moves between arenas and every
+	 * batch paid for page faults and madvise() TLB shootdowns.  Keep freed
+	 * memory in the process instead. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 16 << 20);
+	srv.listen_fd = listen_fd;
+	srv.max_body = config_int("SWITCHBOARD_MAX_BODY");
 	/* Document uploads may be larger: the file plus room for the form. */
-	long max_upload = config_int("SWITCHBOARD_MAX_UPLOAD") + 65536;
-	if (max_upload < max_body)
-		max_upload = max_body;
-	int log_requests = config_bool("SWITCHBOARD_LOG_REQUESTS");
-	pid_t pid = getpid();
+	srv.max_upload = config_int("SWITCHBOARD_MAX_UPLOAD") + 65536;
+	if (srv.max_upload < srv.max_body)
+		srv.max_upload = srv.max_body;
+	srv.log_requests = config_bool("SWITCHBOARD_LOG_REQUESTS");
+	srv.pid = getpid();
+	app_open(&srv.app);
 
-	while (!stopping && FCGX_Accept_r(&req) >= 0) {
-		struct timespec ts0;
-		clock_gettime(CLOCK_MONOTONIC, &ts0);
-		memset(&c, 0, sizeof c);
-		c.arena = &arena;
-		c.fcgx = &req;
-		c.header = fcgx_header;
-		c.resp_headers = keep_headers;
-		c.resp_body = keep_body;
-		buf_reset(&c.resp_headers);
-		buf_reset(&c.resp_body);
-		c.request_id = arena_printf(&arena, "%x-%lu", (unsigned)pid, ++counter);
-		const char *method = FCGX_GetParam("REQUEST_METHOD", req.envp);
-		const char *uri = FCGX_GetParam("REQUEST_URI", req.envp);
-		/* The request's parameters are freed by FCGX_Finish_r, before the
-		 * log line: keep our own copies in the arena. */
-		const char *ct = FCGX_GetParam("CONTENT_TYPE", req.envp);
-		const char *ra = FCGX_GetParam("REMOTE_ADDR", req.envp);
-		c.method = arena_strdup(&arena, method ? method : "GET");
-		c.raw_uri = arena_strdup(&arena, uri ? uri : "/");
-		c.content_type = ct ? arena_strdup(&arena, ct) : NULL;
-		c.remote_addr = arena_strdup(&arena, ra ? ra : "");
-		const char *q = strchr(c.raw_uri, '?');
-		size_t plen = q ? (size_t)(q - c.raw_uri) : strlen(c.raw_uri);
-		c.query_raw = q ? q + 1 : "";
-		c.path = decode_path(&arena, c.raw_uri, plen);
+	pthread_t ckpt_tid;
+	if (pthread_create(&ckpt_tid, NULL, checkpoint_main, NULL) != 0)
+		sb_die("cannot start the checkpoint thread");
+	static Worker workers[SERVE_THREADS];
+	atomic_store(&serving, 1);
+	for (int i = 0; i < SERVE_THREADS; i++)
+		if (pthread_create(&workers[i].tid, NULL, serve_thread, &workers[i]) != 0)
+			sb_die("cannot start request thread %d", i);
 
-		app_begin_request(&app, &c);
-		const char *cl = FCGX_GetParam("CONTENT_LENGTH", req.envp);
-		long clen = cl && *cl ? strtol(cl, NULL, 10) : 0;
-		if (!c.path) {
-			c.path = "/";
-			respond_error(&c, 400, "bad_path", "The request path is malformed.", NULL);
-		} else if (clen < 0) {
-			respond_error(&c, 400, "bad_length", "Content-Length is invalid.", NULL);
-		} else if (clen > (is_upload(c.path) ? max_upload : max_body)) {
-			respond_error(&c, 413, "too_large", "The request body is larger than this server accepts.", NULL);
-		} else {
-			char *body = arena_alloc(&arena, (size_t)clen + 1);
-			int got = clen ? FCGX_GetStr(body, (int)clen, req.in) : 0;
-			if (got != clen) {
-				respond_error(&c, 400, "short_body", "The request body ended early.", NULL);
-			} else {
-				c.body = body;
-				c.body_len = (size_t)clen;
-				/* A GET sees one snapshot of the database. */
-				int read_txn = c.store && (strcmp(c.method, "GET") == 0 || strcmp(c.method, "HEAD") == 0) &&
-					       store_read_begin(c.store) == 0;
-				dispatch(&c);
-				if (read_txn)
-					store_read_end(c.store);
-			}
+	/* Wait for SIGTERM (or a thread ending), then wake the thread blocked
+	 * in accept() until every thread has finished its request and ended. */
+	struct timespec tick = {0, 50 * 1000 * 1000};
+	while (!atomic_load(&stopping))
+		nanosleep(&tick, NULL);
+	struct timespec wake = {0, 10 * 1000 * 1000};
+	for (;;) {
+		int live = 0;
+		for (int i = 0; i < SERVE_THREADS; i++) {
+			if (atomic_load(&workers[i].finished))
+				continue;
+			live++;
+			if (atomic_load(&workers[i].in_accept))
+				pthread_kill(workers[i].tid, SIGUSR2);
 		}
-		write_response(&c, req.out, strcmp(c.method, "HEAD") == 0);
-		FCGX_Finish_r(&req);
-		if (log_requests) {
-			struct timespec ts1;
-			clock_gettime(CLOCK_MONOTONIC, &ts1);
-			double ms = (double)(ts1.tv_sec - ts0.tv_sec) * 1e3 + (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e6;
-			fprintf(stderr, "switchboard[%s] %s %s %d %.2fms\n", c.request_id, c.method, c.path,
-				c.status, ms);
-		}
-		params_free(&c.query);
-		params_free(&c.form);
-		params_free(&c.cookies);
-		app_end_request(&app, &c);
-		keep_headers = c.resp_headers;
-		keep_body = c.resp_body;
-		if (keep_body.cap > 1 << 20)
-			buf_free(&keep_body);
-		arena_reset(&arena);
+		if (!live)
+			break;
+		nanosleep(&wake, NULL);
 	}
-	buf_free(&keep_headers);
-	buf_free(&keep_body);
-	arena_free(&arena);
-	app_close(&app);
+	for (int i = 0; i < SERVE_THREADS; i++)
+		pthread_join(workers[i].tid, NULL);
+	atomic_store(&serving, 0);
+	pthread_mutex_lock(&ckpt.lock);
+	ckpt.stop = 1;
+	pthread_cond_signal(&ckpt.cond);
+	pthread_mutex_unlock(&ckpt.lock);
+	pthread_join(ckpt_tid, NULL);
+	store_close(ingest.store);
+	ingest.store = NULL;
+	app_close(&srv.app);
 	return 0;
 }

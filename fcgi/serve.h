@@ -4,6 +4,7 @@
 #ifndef SB_SERVE_H
 #define SB_SERVE_H
 
+#include "desk.h"
 #include "mustache.h"
 #include "store.h"
 
@@ -24,7 +25,17 @@ void app_end_request(App *app, Ctx *c);
 /* Why the store is unavailable (NULL when it is fine). */
 const char *app_store_error(void);
 
-/* Serve FastCGI requests on listen_fd (0 when started by a web server). */
+/* Serve FastCGI requests on listen_fd (0 when started by a web server),
+ * with several request threads; handlers run one at a time. */
 int serve_fcgi(int listen_fd);
+
+/* Store an inbound SMS through the process's group commit: the calling
+ * handler lets other requests run while it waits, its message joins the
+ * next batch (one transaction, one fsync for every waiting webhook) and
+ * this returns only after that batch's COMMIT has returned, with the result
+ * of desk_inbound_sms() for this message (*err malloc'd on error).
+ * Outside serve_fcgi, or inside an open transaction of c->store, it is
+ * desk_inbound_sms() on c->store. */
+InboundResult serve_inbound_sms(Ctx *c, const InboundSms *m, int64_t *message_id, char **err);
 
 #endif

@@ -8,7 +8,9 @@
  * missing or wrong signature gets 403, a log line naming the URL checked,
  * and nothing is stored.  The answer never waits on an outside service:
  * the message, its event and its classify job are committed in one
- * transaction and everything slow happens in the worker.
+ * transaction (a group commit shared with the webhooks arriving at the
+ * same time: serve_inbound_sms) and everything slow happens in the
+ * worker.
  *
  * twilio_inbound_accept() is the verify-and-store core on its own, so the
  * admin's simulator can push a signed message through exactly the same
@@ -18,6 +20,7 @@
 #include "config.h"
 #include "desk.h"
 #include "handlers.h"
+#include "serve.h"
 #include "twilio.h"
 
 #include <stdlib.h>
@@ -191,7 +194,7 @@ void twilio_inbound_accept(Ctx *c, const char *url, const char *signature, const
 	m.media = media;
 	int64_t mid = 0;
 	char *err = NULL;
-	InboundResult r = desk_inbound_sms(c->store, &m, &mid, &err);
+	InboundResult r = serve_inbound_sms(c, &m, &mid, &err);
 	json_decref(media);
 	if (r == INBOUND_ERROR) {
 		/* Not committed: let Twilio retry rather than claim success. */

@@ -105,6 +105,32 @@ fail:
 	return INBOUND_ERROR;
 }
 
+void desk_inbound_failed(Store *s, InboundItem *const *items, size_t n, const char *why)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(items[i]->err);
+		items[i]->result = INBOUND_ERROR;
+		items[i]->message_id = 0;
+		items[i]->err = xasprintf("%s: %s", why, store_errmsg(s));
+	}
+}
+
+int desk_inbound_batch(Store *s, InboundItem *const *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		items[i]->err = NULL;
+	for (size_t i = 0; i < n; i++) {
+		/* Inside the open transaction, store_begin() is a savepoint. */
+		items[i]->result = desk_inbound_sms(s, items[i]->m, &items[i]->message_id, &items[i]->err);
+		if (sqlite3_get_autocommit(store_db(s))) {
+			/* An I/O or memory error rolled the whole transaction back. */
+			desk_inbound_failed(s, items, n, "the transaction was rolled back");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 double route_threshold(Store *s)
 {
 	char *v = store_text(s, "SELECT value FROM settings WHERE name = 'confidence_threshold'", SQL_END);

@@ -28,6 +28,26 @@ typedef enum { INBOUND_STORED, INBOUND_DUPLICATE, INBOUND_ERROR } InboundResult;
  * INBOUND_DUPLICATE.  *message_id is set for both. */
 InboundResult desk_inbound_sms(Store *s, const InboundSms *m, int64_t *message_id, char **err);
 
+/* One inbound SMS of a group commit, with its outcome. */
+typedef struct {
+	const InboundSms *m;  /* borrowed */
+	InboundResult result;
+	int64_t message_id;
+	char *err;            /* malloc'd when result is INBOUND_ERROR; the caller frees */
+} InboundItem;
+
+/* Store the n inbound SMS of a group commit in the caller's write
+ * transaction (store_begin), so that one fsync of the WAL covers them all.
+ * Each runs as desk_inbound_sms() in its own savepoint: one that fails is
+ * rolled back alone and the others stay.  Returns 0 with the transaction
+ * still open for the caller to commit; the results hold only once that
+ * COMMIT has returned (when it fails, call desk_inbound_failed()).  Returns
+ * -1 when an error rolled the whole transaction back: every item is then
+ * INBOUND_ERROR. */
+int desk_inbound_batch(Store *s, InboundItem *const *items, size_t n);
+/* Mark every item INBOUND_ERROR ("why: the store's last error"). */
+void desk_inbound_failed(Store *s, InboundItem *const *items, size_t n, const char *why);
+
 /* Find or create the client for an address (normalised to E.164 when it
  * is a phone number), in the caller's transaction.  Returns the id, -1 on
  * error; *created tells whether it is new. */

@@ -259,6 +259,20 @@ void store_rollback(Store *s)
 	writer_lock(s, LOCK_UN);
 }
 
+int store_checkpoint(Store *s)
+{
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+		return rc & 0xff;
+	writer_lock(s, LOCK_EX);
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	writer_lock(s, LOCK_UN);
+	if (rc == SQLITE_OK && done < log)
+		rc = SQLITE_BUSY;
+	return rc & 0xff;
+}
+
 int store_read_begin(Store *s)
 {
 	return store_exec(s, "BEGIN", SQL_END) == SQLITE_OK ? 0 : -1;

@@ -74,6 +74,17 @@ void store_read_end(Store *s);
 int store_commit(Store *s);
 void store_rollback(Store *s);
 
+/* Copy the WAL back into the database for a process whose writers do not
+ * checkpoint themselves (sqlite3_wal_hook replaced SQLite's automatic
+ * checkpoint): a PASSIVE checkpoint beside the writers, then a second one
+ * in the writers' queue (store_begin's lock) for the frames they added
+ * meanwhile.  Once everything is copied the next writer starts the WAL
+ * again from its beginning; without the second step, under writes that
+ * never stop, the WAL would only grow.  Writers wait only for that second,
+ * short step.  Returns SQLITE_OK, SQLITE_BUSY (a reader still needs old
+ * frames: try again later) or the SQLite error. */
+int store_checkpoint(Store *s);
+
 /* Append an event in the current transaction.  details is a JSON object
  * text (NULL for {}).  Returns the event id, or -1. */
 int64_t store_event(Store *s, const char *type, int64_t client_id, int64_t task_id,
