@@ -15,6 +15,7 @@
  */
 #include "desk_tasks.h"
 #include "desk.h"
+#include "proposals.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -377,7 +378,8 @@ DeskTaskErr desk_draft_reject(Store *s, const User *viewer, int64_t message_id, 
 	if (store_changes(s) == 0)
 		return DT_NOT_DRAFT;
 	if (event(s, "draft_rejected", client, task, message_id, actor,
-		  json_pack("{s:s,s:s}", "decision", "rejected", "by", actor)) < 0)
+		  json_pack("{s:s,s:s}", "decision", "rejected", "by", actor)) < 0 ||
+	    proposal_draft_decided(s, message_id, "rejected", NULL, actor) < 0)
 		return DT_STORE;
 	return DT_OK;
 }
