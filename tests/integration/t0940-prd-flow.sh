@@ -162,4 +162,24 @@ is "$(status_of "$r")" 409 "nor decided twice"
 r=$(http GET "/proposals/$PID")
 like "$(body_of "$r")" 'accepted' "the page shows the decision"
 unlike "$(body_of "$r")" "action=\"/proposals/$PID/edit\"" "and no edit form"
+
+# ---- the API: an edited PRD approved with a token --------------------------------------------
+OP=$("$SB_BIN" token add op-tok 2>/dev/null)
+sms +14155550199 "Could you add an export to CSV button on the orders page? We need it for our accountant."
+drain_until "SELECT count(*) FROM proposals WHERE kind='prd_review'" 2
+PID2=$(sql "SELECT id FROM proposals WHERE kind='prd_review' ORDER BY id DESC LIMIT 1")
+TASK2=$(sql "SELECT task_id FROM proposals WHERE id=$PID2")
+PATH2=$(sql "SELECT path FROM documents WHERE id=(SELECT document_id FROM proposals WHERE id=$PID2)")
+r=$(http GET "/api/artifacts/$PID2" -H "Authorization: Bearer $OP")
+like "$(body_of "$r")" '"kind": ?"prd_review"' "GET /api/artifacts/:id shows the PRD proposal"
+MD2=$(printf '# CSV export of orders\n\n## Requirements\n\n- One button exports the filtered orders as CSV.\n')
+BODY2=$(python3 -c 'import json,sys; print(json.dumps({"status":"edited","editedValue":sys.argv[1]}))' "$MD2")
+r=$(http PATCH "/api/artifacts/$PID2" -H "Authorization: Bearer $OP" -H 'Content-Type: application/json' --data-binary "$BODY2")
+is "$(status_of "$r")" 200 "PATCH edited: the edited PRD is approved"
+is "$(git_repo log -1 --format='%an' -- "$PATH2")" "API token op-tok" "the edit is committed in the token's name"
+is "$(git_repo show "HEAD:$PATH2")" "$MD2" "with exactly the edited Markdown"
+is "$(sql "SELECT status||'|'||document_commit FROM proposals WHERE id=$PID2")|$(sql "SELECT status FROM tasks WHERE id=$TASK2")" \
+   "edited|$(git_repo log -1 --format=%H -- "$PATH2")|approved" "the proposal is edited at that commit; the task approved"
+drain_until "SELECT count(*) FROM events WHERE event_type='github_issue_created' AND task_id=$TASK2" 1
+like "$(curl -fsS "$FAKE_GITHUB_URL/_issues")" 'One button exports the filtered orders as CSV' "the issue carries the edited PRD"
 done_testing
