@@ -511,7 +511,6 @@ static JobOutcome run_profile(Worker *w, const Job *job, JobResult *res)
 	while (cut > 0 && cut < strlen(text) && ((unsigned char)text[cut] & 0xC0) == 0x80)
 		cut--;
 	snprintf(source, sizeof source, "%.*s", (int)cut, text);
-	int added = 0;
 	for (int i = 0; i < n; i++) {
 		int f = strcmp(facts[i].field, "name") == 0 ? 0 : strcmp(facts[i].field, "company") == 0 ? 1 : 2;
 		int same = f == 2 ? strcasecmp(current[f], facts[i].value) == 0 : strcmp(current[f], facts[i].value) == 0;
@@ -521,13 +520,11 @@ static JobOutcome run_profile(Worker *w, const Job *job, JobResult *res)
 				 .batch_id = batch, .field = facts[i].field,
 				 .previous_value = *current[f] ? current[f] : NULL, .proposed_value = facts[i].value,
 				 .source_text = source, .confidence = facts[i].confidence, .actor = "worker"};
-		int64_t id = proposal_add(s, &p);
-		if (id < 0) {
+		if (proposal_add(s, &p) < 0) {
 			store_rollback(s);
 			out = retry(res, 0, "could not store a profile proposal: %s", store_errmsg(s));
 			goto done;
 		}
-		added += id > 0;
 	}
 	if (why) {
 		char *d = json_text(json_pack("{s:s,s:s}", "purpose", "profile", "note", why));
