@@ -241,4 +241,24 @@ void h_github_owner_add(Ctx *c);
 void h_github_owner_delete(Ctx *c);
 /* ---- end GitHub ---- */
 
+/* ---- proposals: api_artifacts.c, page_proposals.c ---- */
+/* api_artifacts.c */
+void h_api_customer_artifacts(Ctx *c);
+void h_api_artifact_get(Ctx *c);
+void h_api_artifact_patch(Ctx *c);
+/* page_proposals.c */
+void h_client_proposals(Ctx *c);
+void h_proposal(Ctx *c);
+void h_prd_edit(Ctx *c);
+void h_prd_revise(Ctx *c);
+void h_prd_sms(Ctx *c);
+void h_proposal_decide(Ctx *c);
+/* The client page's "Proposed profile changes" (pending profile_edit
+ * proposals by batch) for client_id, as template data. */
+json_t *proposals_profile_view(Ctx *c, int64_t client_id);
+/* The task page's PRD review link: {id, status} of the task's prd_review
+ * proposal, or NULL when it has none. */
+json_t *proposals_task_prd(Ctx *c, int64_t task_id);
+/* ---- end proposals ---- */
+
 #endif

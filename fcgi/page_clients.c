@@ -363,6 +363,7 @@ static void client_page(Ctx *c, int status, json_t *client, json_t *overlay)
 	json_object_set_new(d, "tasks", tasks);
 	json_object_set_new(d, "messages", messages);
 	json_object_set_new(d, "sms_max", json_integer(SMS_MAX_CHARS));
+	json_object_set_new(d, "profile_proposals", proposals_profile_view(c, id));
 	json_object_set_new(d, "client", client);
 	manage_flash(c, d, client_flash);
 	if (overlay) {

@@ -572,6 +572,9 @@ void tp_task_page(Ctx *c, int64_t id, int status, const TpFormError *e)
 			json_object_set_new(d, "error_summary", json_string(e->message));
 		}
 	}
+	json_t *prd = proposals_task_prd(c, id);
+	if (prd)
+		json_object_set_new(d, "prd", prd);
 	json_object_set_new(d, "task", task);
 	const char *flash = tp_flash(qv(c, "done"));
 	if (flash && !e)

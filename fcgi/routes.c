@@ -116,5 +116,17 @@ const Route sb_routes[] = {
 	{"POST", "/github/owners", h_github_owner_add, R_ADMIN | R_FORM | R_CSRF},
 	{"POST", "/github/owners/:id/delete", h_github_owner_delete, R_ADMIN | R_FORM | R_CSRF},
 	/* end GitHub */
+	/* Proposals (api_artifacts.c, page_proposals.c): AI output waiting
+	 * for a person's decision; the PRD review page. */
+	{"GET", "/api/customers/:id/artifacts", h_api_customer_artifacts, R_API | R_TOKEN},
+	{"GET", "/api/artifacts/:id", h_api_artifact_get, R_API | R_TOKEN},
+	{"PATCH", "/api/artifacts/:id", h_api_artifact_patch, R_API | R_TOKEN | R_RAW_BODY},
+	{"POST", "/clients/:id/proposals", h_client_proposals, R_LOGIN | R_FORM | R_CSRF},
+	{"GET", "/proposals/:id", h_proposal, R_LOGIN},
+	{"POST", "/proposals/:id/edit", h_prd_edit, R_LOGIN | R_FORM | R_CSRF},
+	{"POST", "/proposals/:id/revise", h_prd_revise, R_LOGIN | R_FORM | R_CSRF},
+	{"POST", "/proposals/:id/sms", h_prd_sms, R_LOGIN | R_FORM | R_CSRF},
+	{"POST", "/proposals/:id/decide", h_proposal_decide, R_LOGIN | R_FORM | R_CSRF},
+	/* end proposals */
 };
 const size_t sb_routes_count = sizeof sb_routes / sizeof sb_routes[0];

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "jobs.h"
 #include "phone.h"
+#include "proposals.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -289,7 +290,23 @@ int64_t desk_apply_classification(Store *s, int64_t message_id, const ClassifyRe
 		snprintf(key, sizeof key, "draft:%lld", (long long)message_id);
 		job_enqueue(s, "draft", payload, key, client, task, message_id, 0);
 	}
+	/* Feature-request flow: a new feature request on the AI route gets
+	 * a PRD drafted for review. */
+	if (task_route && strcmp(task_route, "AI") == 0 && strcmp(event, "task_created") == 0 &&
+	    strcmp(r->type, "feature_request") == 0) {
+		snprintf(payload, sizeof payload, "{\"task_id\":%lld}", (long long)task);
+		snprintf(key, sizeof key, "prd:%lld", (long long)task);
+		if (job_enqueue(s, "prd", payload, key, client, task, message_id, 0) < 0) {
+			free(task_route);
+			return -1;
+		}
+	}
 	free(task_route);
+	/* Every message may say who the client is: profile_edit proposals. */
+	snprintf(payload, sizeof payload, "{\"message_id\":%lld}", (long long)message_id);
+	snprintf(key, sizeof key, "profile:%lld", (long long)message_id);
+	if (job_enqueue(s, "profile", payload, key, client, task, message_id, 0) < 0)
+		return -1;
 	/* Bug flow: a new bug task gets a GitHub issue (and a follow-up
 	 * draft); later messages on it become comments on that issue. */
 	if (strcmp(r->type, "bug") == 0) {
@@ -319,6 +336,12 @@ static const char *outbound_from(void)
 int64_t desk_outbound(Store *s, int64_t client_id, int64_t task_id, const char *body, const char *author,
 		      int ai_generated, int draft)
 {
+	return desk_outbound_proposal(s, client_id, task_id, body, author, ai_generated, draft, "reply_draft");
+}
+
+int64_t desk_outbound_proposal(Store *s, int64_t client_id, int64_t task_id, const char *body, const char *author,
+			       int ai_generated, int draft, const char *kind)
+{
 	char *to = store_text(s, "SELECT phone FROM clients WHERE id = :id", SQL_INT(":id", client_id), SQL_END);
 	if (!to)
 		return -1;
@@ -344,6 +367,13 @@ int64_t desk_outbound(Store *s, int64_t client_id, int64_t task_id, const char *
 		snprintf(payload, sizeof payload, "{\"message_id\":%lld}", (long long)mid);
 		snprintf(key, sizeof key, "send:%lld", (long long)mid);
 		if (job_enqueue(s, "send", payload, key, client_id, task_id, mid, 0) < 0)
+			return -1;
+	}
+	if (draft && ai_generated) {
+		/* An AI draft waits for a person: it is a proposal. */
+		ProposalNew p = {.kind = kind, .client_id = client_id, .task_id = task_id, .message_id = mid,
+				 .proposed_value = body, .confidence = -1, .actor = author};
+		if (proposal_add(s, &p) < 0)
 			return -1;
 	}
 	if (task_id > 0)
@@ -372,6 +402,8 @@ int desk_send_draft(Store *s, int64_t message_id, const char *new_body, const ch
 	char *d = json_text(json_pack("{s:s}", "decision", edited ? "edited" : "approved"));
 	store_event(s, "draft_approved", client, task, message_id, actor, d);
 	free(d);
+	if (proposal_draft_decided(s, message_id, edited ? "edited" : "accepted", edited ? new_body : NULL, actor) < 0)
+		return -1;
 	char payload[64], key[64];
 	snprintf(payload, sizeof payload, "{\"message_id\":%lld}", (long long)message_id);
 	snprintf(key, sizeof key, "send:%lld", (long long)message_id);

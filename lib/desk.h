@@ -79,16 +79,25 @@ double route_threshold(Store *s);
  * transaction: record it on the message, join the client's open task of
  * the same type (task_updated) or create one (task_created), write the
  * `classified` event, and enqueue the summary job and, on the AI route, the
- * draft job.  A new bug task also gets a github_issue job; a message joining
- * a bug task a github_comment job.  Returns the task id, or -1. */
+ * draft job (a new feature request there also the prd job).  A new bug task
+ * also gets a github_issue job; a message joining a bug task a
+ * github_comment job.  Every message gets a profile job (client facts as
+ * profile_edit proposals).  Returns the task id, or -1. */
 int64_t desk_apply_classification(Store *s, int64_t message_id, const ClassifyResult *r);
 
 /* Create an outbound message in the caller's transaction.  draft: status
  * `draft` awaiting review; otherwise `queued` with a send job.  author is
- * the actor ("worker", "user:alice", "api:token-name").  Returns the
- * message id, or -1. */
+ * the actor ("worker", "user:alice", "api:token-name").  An AI draft
+ * (draft and ai_generated) also gets its reply_draft proposal
+ * (proposals.h).  Returns the message id, or -1. */
 int64_t desk_outbound(Store *s, int64_t client_id, int64_t task_id, const char *body, const char *author,
 		      int ai_generated, int draft);
+
+/* desk_outbound for an AI draft that is a proposal of another kind than
+ * reply_draft (e.g. "follow_up"); with draft and ai_generated set the
+ * proposal row is written with the message. */
+int64_t desk_outbound_proposal(Store *s, int64_t client_id, int64_t task_id, const char *body, const char *author,
+			       int ai_generated, int draft, const char *kind);
 
 /* Queue a draft for sending (approve as is, or with edited body when
  * new_body is non-NULL), in the caller's transaction.  Returns 0, or -1

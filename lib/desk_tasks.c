@@ -15,6 +15,7 @@
  */
 #include "desk_tasks.h"
 #include "desk.h"
+#include "proposals.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -30,7 +31,8 @@ const char *const desk_event_types[] = {
 	"message_in", "classified", "task_created", "task_updated", "task_overridden", "message_out",
 	"draft_approved", "draft_rejected", "message_sent", "message_status", "message_failed",
 	"client_created", "client_updated", "summary_updated", "summary_edited", "llm_fallback", "job_dead", "member_added",
-	"member_removed", "user_created", "user_disabled", "user_enabled", "user_password_changed", NULL,
+	"member_removed", "user_created", "user_disabled", "user_enabled", "user_password_changed", "proposal_created",
+	"proposal_decided", "prd_drafted", "prd_revised", "prd_approved", NULL,
 };
 
 int desk_one_of(const char *v, const char *const *values)
@@ -377,7 +379,8 @@ DeskTaskErr desk_draft_reject(Store *s, const User *viewer, int64_t message_id, 
 	if (store_changes(s) == 0)
 		return DT_NOT_DRAFT;
 	if (event(s, "draft_rejected", client, task, message_id, actor,
-		  json_pack("{s:s,s:s}", "decision", "rejected", "by", actor)) < 0)
+		  json_pack("{s:s,s:s}", "decision", "rejected", "by", actor)) < 0 ||
+	    proposal_draft_decided(s, message_id, "rejected", NULL, actor) < 0)
 		return DT_STORE;
 	return DT_OK;
 }
@@ -1058,6 +1061,20 @@ char *desk_event_summary(const char *type, json_t *d)
 			   type[7] == 'a' ? "attached to" : "detached from");
 	} else if (strcmp(type, "user_created") == 0) {
 		buf_printf(&b, "Account %s created (%s)", dstr(d, "login"), dstr(d, "role"));
+	} else if (strcmp(type, "proposal_created") == 0 || strcmp(type, "proposal_decided") == 0) {
+		buf_puts(&b, "Proposal (");
+		put_words(&b, dstr(d, "kind"));
+		if (*dstr(d, "field"))
+			buf_printf(&b, ": %s", dstr(d, "field"));
+		buf_puts(&b, type[9] == 'c' ? ") made by the AI" : ") ");
+		if (type[9] == 'd')
+			buf_puts(&b, dstr(d, "status"));
+	} else if (strcmp(type, "prd_drafted") == 0) {
+		buf_printf(&b, "PRD drafted by the AI (%s) for review", dstr(d, "provider"));
+	} else if (strcmp(type, "prd_revised") == 0) {
+		buf_printf(&b, "PRD revised by the AI after feedback from %s", dstr(d, "asked_by"));
+	} else if (strcmp(type, "prd_approved") == 0) {
+		buf_puts(&b, "PRD approved; the GitHub issue and the summary update are queued");
 	} else {
 		/* An event this file does not know yet: its name in words. */
 		if (*type)

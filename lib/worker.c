@@ -18,10 +18,14 @@
 #include "classify.h"
 #include "config.h"
 #include "desk.h"
+#include "desk_prd.h"
+#include "documents.h"
 #include "github.h"
 #include "jobs.h"
 #include "llm.h"
 #include "owners.h"
+#include "profile_extract.h"
+#include "proposals.h"
 #include "twilio.h"
 #include "twilio_list.h"
 #include "util.h"
@@ -31,6 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef enum { JOB_DONE, JOB_RETRY, JOB_DEAD, JOB_LOST } JobOutcome;
@@ -220,21 +226,21 @@ static void fill_llm(LlmConf *lc, int max_tokens)
 	lc->timeout_ms = config_int("LLM_TIMEOUT_MS");
 }
 
-/* Ask the LLM for a JSON object with one string field.  Returns the
- * malloc'd value, NULL when the answer is unusable (fall back), and sets
+/* Ask the LLM for a JSON object (schema).  Returns the malloc'd answer
+ * text, NULL when there is none (fall back; *why says why), and sets
  * *retry when the provider asked us to come back later. */
-static char *llm_field(Worker *w, const char *sys_tpl, const char *user_tpl, json_t *data, const char *schema,
-		       const char *field, size_t maxlen, LlmUsage *u, int *retry, int64_t *after, char **why)
+static char *llm_json(Worker *w, const char *sys_tpl, const char *user_tpl, json_t *data, const char *schema,
+		      int max_tokens, LlmUsage *u, int *retry, int64_t *after, char **why)
 {
 	*retry = 0;
 	LlmConf lc;
-	fill_llm(&lc, 400);
+	fill_llm(&lc, max_tokens);
 	char *sys = render(w, sys_tpl, data), *user = render(w, user_tpl, data);
 	char *out = NULL;
 	if (sys && user) {
 		LlmResult r;
 		memset(&r, 0, sizeof r);
-		llm_chat(&lc, sys, user, schema, field, &r);
+		llm_chat(&lc, sys, user, schema, NULL, &r);
 		u->calls++;
 		if (r.prompt_tokens > 0)
 			u->prompt_tokens += r.prompt_tokens;
@@ -245,15 +251,8 @@ static char *llm_field(Worker *w, const char *sys_tpl, const char *user_tpl, jso
 			*after = r.retry_after > 0 ? (int64_t)r.retry_after * 1000 : 0;
 			*why = xasprintf("LLM unavailable: %s", r.error);
 		} else if (r.kind == LLM_OK && r.content) {
-			json_t *v = json_loads(r.content, 0, NULL);
-			const char *text = json_string_value(json_object_get(v, field));
-			if (text && *text && strlen(text) <= maxlen) {
-				out = xstrdup(text);
-				trim(out);
-			} else {
-				*why = xasprintf("invalid LLM answer for %s", field);
-			}
-			json_decref(v);
+			out = r.content;
+			r.content = NULL;
 		} else {
 			*why = xasprintf("LLM error: %s", r.error);
 		}
@@ -261,6 +260,29 @@ static char *llm_field(Worker *w, const char *sys_tpl, const char *user_tpl, jso
 	}
 	free(sys);
 	free(user);
+	return out;
+}
+
+/* Ask the LLM for a JSON object with one string field.  Returns the
+ * malloc'd value, NULL when the answer is unusable (fall back), and sets
+ * *retry when the provider asked us to come back later. */
+static char *llm_field(Worker *w, const char *sys_tpl, const char *user_tpl, json_t *data, const char *schema,
+		       const char *field, size_t maxlen, LlmUsage *u, int *retry, int64_t *after, char **why)
+{
+	char *answer = llm_json(w, sys_tpl, user_tpl, data, schema, 400, u, retry, after, why);
+	if (!answer)
+		return NULL;
+	char *out = NULL;
+	json_t *v = json_loads(answer, 0, NULL);
+	const char *text = json_string_value(json_object_get(v, field));
+	if (text && *text && strlen(text) <= maxlen) {
+		out = xstrdup(text);
+		trim(out);
+	} else {
+		*why = xasprintf("invalid LLM answer for %s", field);
+	}
+	json_decref(v);
+	free(answer);
 	return out;
 }
 
@@ -422,6 +444,320 @@ static JobOutcome run_summary(Worker *w, const Job *job, JobResult *res)
 	free(summary);
 	free(why);
 	return finish(w, job);
+}
+
+/* ---- profile {message_id} ----
+ *
+ * Client facts (name, company, email) read from one inbound message
+ * become profile_edit proposals, one per field, grouped by the batch
+ * "message-ID".  A value equal to the client's current one, or proposed
+ * before for that field (whatever became of it), is not proposed. */
+
+#define PROFILE_SOURCE_MAX 500
+
+static JobOutcome run_profile(Worker *w, const Job *job, JobResult *res)
+{
+	Store *s = w->store;
+	int64_t mid = json_integer_value(json_object_get(job->payload, "message_id"));
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT m.body, m.client_id, coalesce(m.task_id, 0), c.name, coalesce(c.company, ''), coalesce(c.email, '') "
+		"FROM messages m JOIN clients c ON c.id = m.client_id WHERE m.id = :id AND m.direction = 'in'",
+		SQL_INT(":id", mid), SQL_END);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_done(st);
+		res->error = xasprintf("inbound message %lld does not exist", (long long)mid);
+		return JOB_DEAD;
+	}
+	char *text = xstrdup(col_text(st, 0));
+	int64_t client = sqlite3_column_int64(st, 1), task = sqlite3_column_int64(st, 2);
+	char *current[3] = {xstrdup(col_text(st, 3)), xstrdup(col_text(st, 4)), xstrdup(col_text(st, 5))};
+	store_done(st);
+	ProfileFact facts[PROFILE_FACTS_MAX];
+	int n = -1;
+	char *why = NULL;
+	LlmUsage usage = {0};
+	JobOutcome out;
+	if (classify_uses_llm()) {
+		json_t *ctx = json_pack("{s:s}", "text", text);
+		int again = 0;
+		int64_t after = 0;
+		char *answer = llm_json(w, "prompts/profile_system", "prompts/profile_user", ctx, profile_llm_schema, 200,
+					&usage, &again, &after, &why);
+		json_decref(ctx);
+		if (again && job->attempts < 3) {
+			free(answer);
+			out = retry(res, after, "%s", why);
+			free(why);
+			why = NULL;
+			goto done;
+		}
+		if (answer) {
+			n = profile_extract_check_llm(answer, text, facts);
+			if (n < 0)
+				why = xasprintf("invalid LLM answer for the client's details");
+		}
+		free(answer);
+	}
+	if (n < 0)
+		n = profile_extract_builtin(text, facts);
+	if (store_begin(s) != 0) {
+		out = retry(res, 0, "database busy");
+		goto done;
+	}
+	record_usage(s, client, "profile", &usage);
+	char batch[40], source[PROFILE_SOURCE_MAX + 1];
+	snprintf(batch, sizeof batch, "message-%lld", (long long)mid);
+	size_t cut = strlen(text) > PROFILE_SOURCE_MAX ? PROFILE_SOURCE_MAX : strlen(text);
+	while (cut > 0 && cut < strlen(text) && ((unsigned char)text[cut] & 0xC0) == 0x80)
+		cut--;
+	snprintf(source, sizeof source, "%.*s", (int)cut, text);
+	for (int i = 0; i < n; i++) {
+		int f = strcmp(facts[i].field, "name") == 0 ? 0 : strcmp(facts[i].field, "company") == 0 ? 1 : 2;
+		int same = f == 2 ? strcasecmp(current[f], facts[i].value) == 0 : strcmp(current[f], facts[i].value) == 0;
+		if (same)
+			continue;
+		ProposalNew p = {.kind = "profile_edit", .client_id = client, .task_id = task, .message_id = mid,
+				 .batch_id = batch, .field = facts[i].field,
+				 .previous_value = *current[f] ? current[f] : NULL, .proposed_value = facts[i].value,
+				 .source_text = source, .confidence = facts[i].confidence, .actor = "worker"};
+		if (proposal_add(s, &p) < 0) {
+			store_rollback(s);
+			out = retry(res, 0, "could not store a profile proposal: %s", store_errmsg(s));
+			goto done;
+		}
+	}
+	if (why) {
+		char *d = json_text(json_pack("{s:s,s:s}", "purpose", "profile", "note", why));
+		store_event(s, "llm_fallback", client, task, mid, "worker", d);
+		free(d);
+	}
+	out = finish(w, job);
+done:
+	free(why);
+	free(text);
+	for (int i = 0; i < 3; i++)
+		free(current[i]);
+	return out;
+}
+
+/* ---- prd {task_id} and prd_revise {proposal_id, feedback, by} ----
+ *
+ * A feature request on the AI route gets a PRD: drafted by the LLM (its
+ * sections checked strictly) or filled from the client's messages
+ * (builtin), rendered through docs/prd, committed to the artifact
+ * repository as the task's prd.md by the AI worker, and put up for review
+ * as a prd_review proposal.  A revision asked by a reviewer is a new
+ * commit of the same document.  The commit happens before the proposal's
+ * transaction; a retry after a lost lease finds the same bytes committed
+ * (no new version) and only writes what is missing. */
+
+/* Commit a PRD version (u: content, place and message) as the AI worker,
+ * then begin the transaction that records it, with the LLM usage noted.
+ * 0 with *doc and *commit (the document's current commit, malloc'd), or
+ * -1 with *out set (retry later). */
+static int prd_commit(Worker *w, DocUpload *u, int64_t client, const LlmUsage *usage, JobResult *res,
+		      JobOutcome *out, int64_t *doc, char **commit)
+{
+	DocAuthor author;
+	doc_author(&author, "worker", NULL, NULL);
+	u->actor = "worker";
+	u->author = &author;
+	u->via = "worker";
+	DocResult dr;
+	DocError de;
+	if (doc_upload(w->store, NULL, u, &dr, &de) != 0) {
+		*out = retry(res, 0, "the PRD could not be committed: %s", de.message);
+		return -1;
+	}
+	if (store_begin(w->store) != 0) {
+		*out = retry(res, 0, "database busy");
+		return -1;
+	}
+	record_usage(w->store, client, "prd", usage);
+	*doc = dr.id;
+	*commit = store_text(w->store, "SELECT current_commit FROM documents WHERE id = :id", SQL_INT(":id", dr.id),
+			     SQL_END);
+	return 0;
+}
+
+static JobOutcome run_prd(Worker *w, const Job *job, JobResult *res)
+{
+	Store *s = w->store;
+	int64_t task = json_integer_value(json_object_get(job->payload, "task_id"));
+	if (store_int(s, 0, "SELECT count(*) FROM proposals WHERE task_id = :t AND kind = 'prd_review'",
+		      SQL_INT(":t", task), SQL_END)) {
+		if (store_begin(s) != 0)
+			return retry(res, 0, "database busy");
+		return finish(w, job); /* drafted already */
+	}
+	json_t *ctx = prd_context(s, task);
+	if (!ctx) {
+		res->error = xasprintf("task %lld does not exist", (long long)task);
+		return JOB_DEAD;
+	}
+	int64_t client = json_integer_value(json_object_get(ctx, "client_id"));
+	char *why = NULL, *md = NULL;
+	LlmUsage usage = {0};
+	JobOutcome out;
+	const char *provider = "builtin";
+	if (classify_uses_llm()) {
+		int again = 0;
+		int64_t after = 0;
+		char *answer = llm_json(w, "prompts/prd_system", "prompts/prd_user", ctx, prd_llm_schema, 1500, &usage,
+					&again, &after, &why);
+		if (again && job->attempts < 3) {
+			free(answer);
+			out = retry(res, after, "%s", why);
+			goto done;
+		}
+		if (answer && prd_check_llm(answer, ctx) == 0)
+			provider = "openai";
+		else if (answer)
+			why = xasprintf("invalid LLM answer for the PRD");
+		free(answer);
+	}
+	if (strcmp(provider, "builtin") == 0)
+		prd_builtin_sections(ctx);
+	md = render(w, "docs/prd", ctx);
+	if (!md) {
+		out = retry(res, 0, "template docs/prd could not be rendered");
+		goto done;
+	}
+	char *msg = xasprintf("Draft the PRD of task %lld: %s\n\nWritten by the AI worker (%s) from the client's "
+			      "messages, for review.", (long long)task, json_string_value(json_object_get(ctx, "title")),
+			      provider);
+	DocUpload u = {.task_id = task, .file_name = "prd.md", .declared_type = "text/markdown", .data = md,
+		       .len = strlen(md), .description = "Product requirements drafted by the AI, for review",
+		       .message = msg};
+	int64_t doc = 0;
+	char *commit = NULL;
+	int up = prd_commit(w, &u, client, &usage, res, &out, &doc, &commit);
+	free(msg);
+	if (up != 0)
+		goto done;
+	ProposalNew p = {.kind = "prd_review", .client_id = client, .task_id = task, .document_id = doc,
+			 .document_commit = commit, .proposed_value = commit, .confidence = -1, .actor = "worker"};
+	int64_t pid = proposal_add(s, &p);
+	if (pid < 0) {
+		free(commit);
+		store_rollback(s);
+		out = retry(res, 0, "could not store the PRD proposal: %s", store_errmsg(s));
+		goto done;
+	}
+	json_t *d = json_pack("{s:I,s:I,s:s,s:s}", "proposal_id", (json_int_t)pid, "document_id", (json_int_t)doc,
+			      "commit", commit ? commit : "", "provider", provider);
+	free(commit);
+	if (why)
+		json_object_set_new(d, "note", json_string(why));
+	char *dt = json_text(d);
+	store_event(s, "prd_drafted", client, task, 0, "worker", dt);
+	free(dt);
+	out = finish(w, job);
+done:
+	json_decref(ctx);
+	free(md);
+	free(why);
+	return out;
+}
+
+#define PRD_FEEDBACK_MAX 2000
+
+static JobOutcome run_prd_revise(Worker *w, const Job *job, JobResult *res)
+{
+	Store *s = w->store;
+	int64_t pid = json_integer_value(json_object_get(job->payload, "proposal_id"));
+	const char *feedback = json_string_value(json_object_get(job->payload, "feedback"));
+	const char *by = json_string_value(json_object_get(job->payload, "by"));
+	if (!feedback || !*feedback || strlen(feedback) > PRD_FEEDBACK_MAX || !by) {
+		res->error = xasprintf("prd_revise job %lld has no usable feedback", (long long)job->id);
+		return JOB_DEAD;
+	}
+	char path[512] = "", status[12] = "";
+	int64_t task = 0, client = 0;
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT d.path, p.status, coalesce(p.task_id, 0), p.client_id FROM proposals p "
+		"JOIN documents d ON d.id = p.document_id WHERE p.id = :id AND p.kind = 'prd_review'",
+		SQL_INT(":id", pid), SQL_END);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(path, sizeof path, "%s", col_text(st, 0));
+		snprintf(status, sizeof status, "%s", col_text(st, 1));
+		task = sqlite3_column_int64(st, 2);
+		client = sqlite3_column_int64(st, 3);
+	}
+	store_done(st);
+	if (!*path) {
+		res->error = xasprintf("PRD proposal %lld does not exist", (long long)pid);
+		return JOB_DEAD;
+	}
+	if (strcmp(status, "pending") != 0) {
+		/* Decided meanwhile: a revision would change nothing anyone reviews. */
+		if (store_begin(s) != 0)
+			return retry(res, 0, "database busy");
+		char *dt = json_text(json_pack("{s:I,s:s}", "proposal_id", (json_int_t)pid, "reason", "decided already"));
+		store_event(s, "prd_revision_skipped", client, task, 0, "worker", dt);
+		free(dt);
+		return finish(w, job);
+	}
+	Buf cur = {0};
+	char *err = NULL, *why = NULL, *md = NULL;
+	LlmUsage usage = {0};
+	JobOutcome out;
+	const char *provider = "builtin";
+	if (artifact_read(doc_repo(), path, NULL, &cur, &err) != 0) {
+		out = retry(res, 0, "the PRD could not be read: %s", err ? err : "missing");
+		free(err);
+		goto done;
+	}
+	if (classify_uses_llm()) {
+		json_t *ctx = json_pack("{s:s,s:s}", "prd", buf_cstr(&cur), "feedback", feedback);
+		int again = 0;
+		int64_t after = 0;
+		char *answer = llm_json(w, "prompts/prd_revise_system", "prompts/prd_revise_user", ctx, prd_revise_schema,
+					3000, &usage, &again, &after, &why);
+		json_decref(ctx);
+		if (again && job->attempts < 3) {
+			free(answer);
+			out = retry(res, after, "%s", why);
+			goto done;
+		}
+		md = answer ? prd_check_revision(answer) : NULL;
+		if (md)
+			provider = "openai";
+		else if (answer)
+			why = xasprintf("invalid LLM answer for the PRD revision");
+		free(answer);
+	}
+	if (!md) {
+		char date[21];
+		fmt_iso8601(date, time(NULL));
+		date[10] = '\0';
+		const char *who = strncmp(by, "user:", 5) == 0 ? by + 5 : by;
+		md = prd_revise_builtin(buf_cstr(&cur), feedback, who, date);
+	}
+	char *msg = xasprintf("Revise the PRD of task %lld after feedback from %s\n\nRevised by the AI worker (%s).",
+			      (long long)task, by, provider);
+	int64_t doc = store_int(s, 0, "SELECT document_id FROM proposals WHERE id = :id", SQL_INT(":id", pid), SQL_END);
+	DocUpload u = {.document_id = doc, .data = md, .len = strlen(md), .message = msg};
+	char *commit = NULL;
+	int up = prd_commit(w, &u, client, &usage, res, &out, &doc, &commit);
+	free(msg);
+	if (up != 0)
+		goto done;
+	proposal_prd_version(s, pid, commit);
+	json_t *d = json_pack("{s:I,s:s,s:s,s:s}", "proposal_id", (json_int_t)pid, "commit", commit ? commit : "",
+			      "provider", provider, "asked_by", by);
+	free(commit);
+	if (why)
+		json_object_set_new(d, "note", json_string(why));
+	char *dt = json_text(d);
+	store_event(s, "prd_revised", client, task, 0, "worker", dt);
+	free(dt);
+	out = finish(w, job);
+done:
+	buf_free(&cur);
+	free(md);
+	free(why);
+	return out;
 }
 
 /* ---- send {message_id} ---- */
@@ -776,7 +1112,7 @@ static int issue_row(Worker *w, int64_t task, int64_t client, const char *state,
 	if (!sms)
 		return 0; /* logged; the issue matters more than the follow-up */
 	trim(sms);
-	int64_t mid = *sms ? desk_outbound(s, client, task, sms, "worker", 1, 1) : 0;
+	int64_t mid = *sms ? desk_outbound_proposal(s, client, task, sms, "worker", 1, 1, "follow_up") : 0;
 	free(sms);
 	if (mid < 0)
 		return -1;
@@ -788,6 +1124,42 @@ static int issue_row(Worker *w, int64_t task, int64_t client, const char *state,
 		store_event(s, "followup_proposed", client, task, mid, "worker", dt);
 		free(dt);
 	}
+	return 0;
+}
+
+/* A feature request's issue carries its approved PRD: prd_md, prd_path
+ * and prd_commit go into ctx, and nothing is asked of the client (no
+ * follow-up).  0, or -1 with *err when the task has no approved PRD or it
+ * cannot be read. */
+static int prd_issue_context(Store *s, int64_t task, json_t *ctx, char **err)
+{
+	char path[512] = "", commit[41] = "";
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT d.path, p.document_commit FROM proposals p JOIN documents d ON d.id = p.document_id "
+		"WHERE p.task_id = :t AND p.kind = 'prd_review' AND p.status IN ('accepted','edited')",
+		SQL_INT(":t", task), SQL_END);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(path, sizeof path, "%s", col_text(st, 0));
+		snprintf(commit, sizeof commit, "%s", col_text(st, 1));
+	}
+	store_done(st);
+	if (!*path || strlen(commit) != 40) {
+		*err = xasprintf("feature request %lld has no approved PRD", (long long)task);
+		return -1;
+	}
+	Buf md = {0};
+	char *why = NULL;
+	if (artifact_read(doc_repo(), path, commit, &md, &why) != 0) {
+		*err = xasprintf("the approved PRD %s@%s cannot be read: %s", path, commit, why ? why : "missing");
+		free(why);
+		buf_free(&md);
+		return -1;
+	}
+	json_object_set_new(ctx, "prd_md", json_string(buf_cstr(&md)));
+	json_object_set_new(ctx, "prd_path", json_string(path));
+	json_object_set_new(ctx, "prd_commit", json_string(commit));
+	json_object_del(ctx, "missing");
+	buf_free(&md);
 	return 0;
 }
 
@@ -819,10 +1191,18 @@ static JobOutcome run_github_issue(Worker *w, const Job *job, JobResult *res)
 		return JOB_DEAD;
 	}
 	int64_t client = json_integer_value(json_object_get(ctx, "client_id"));
-	char *body = render(w, "github/issue", ctx);
+	const char *ttype = json_string_value(json_object_get(json_object_get(ctx, "task"), "type"));
+	int feature = ttype && strcmp(ttype, "feature_request") == 0;
+	if (feature && prd_issue_context(s, task, ctx, &res->error) != 0) {
+		json_decref(ctx);
+		free(title);
+		free(owner);
+		return JOB_DEAD;
+	}
+	char *body = render(w, feature ? "github/feature_issue" : "github/issue", ctx);
 	char label_u[40];
 	snprintf(label_u, sizeof label_u, "urgency:%s", issue_urgency(ctx));
-	const char *labels[] = {"bug", label_u, NULL};
+	const char *labels[] = {feature ? "enhancement" : "bug", label_u, NULL};
 	const char *assignees[] = {owner, NULL};
 	char *labels_json = json_text(json_pack("[s,s]", labels[0], labels[1]));
 	GithubConf gc;
@@ -1057,6 +1437,12 @@ int worker_step(Worker *w)
 		out = run_github_issue(w, &job, &res);
 	else if (strcmp(job.kind, "github_comment") == 0)
 		out = run_github_comment(w, &job, &res);
+	else if (strcmp(job.kind, "profile") == 0)
+		out = run_profile(w, &job, &res);
+	else if (strcmp(job.kind, "prd") == 0)
+		out = run_prd(w, &job, &res);
+	else if (strcmp(job.kind, "prd_revise") == 0)
+		out = run_prd_revise(w, &job, &res);
 	else {
 		res.error = xasprintf("unknown job kind %s", job.kind);
 		out = JOB_DEAD;
