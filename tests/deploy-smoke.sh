@@ -37,10 +37,26 @@ if [ "$(id -u)" = 0 ] && [ -z "${SB_DEPLOY_REEXEC:-}" ]; then
     command -v setpriv >/dev/null || skip_all "run as root, and setpriv (util-linux) is missing to run as nobody"
     id nobody >/dev/null 2>&1 || skip_all "run as root, and there is no user nobody to run as"
     deploy_nobody=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups --)
-    "${deploy_nobody[@]}" test -r "$0" -a -x "$SB_BIN" -a -r "$SB_ROOT/deploy/render-conf" ||
-        skip_all "run as root, and user nobody cannot read the source tree or run $SB_BIN"
     export SB_DEPLOY_REEXEC=1 HOME=/tmp
-    exec "${deploy_nobody[@]}" bash "$0" "$@"
+    if "${deploy_nobody[@]}" test -r "$0" -a -x "$SB_BIN" -a -x "$SB_GEN" -a -r "$SB_ROOT/deploy/render-conf"; then
+        exec "${deploy_nobody[@]}" bash "$0" "$@"
+    fi
+    # nobody cannot reach the tree (a checkout under a private directory):
+    # run from a copy it can read, then remove the copy.
+    deploy_tree=$(mktemp -d "${TMPDIR:-/tmp}/sb-deploy-tree.XXXXXX") || exit 1
+    chmod 755 "$deploy_tree"
+    deploy_rel() { case $1 in "$SB_ROOT"/*) echo "${1#"$SB_ROOT"/}" ;; *) return 1 ;; esac; }
+    deploy_bin_rel=$(deploy_rel "$(dirname "$SB_BIN")") && deploy_gen_rel=$(deploy_rel "$(dirname "$SB_GEN")") ||
+        skip_all "run as root, user nobody cannot read the source tree, and $SB_BIN is outside it"
+    (cd "$SB_ROOT" && tar -cf - --exclude=node_modules deploy migrations static templates tests \
+        "$deploy_bin_rel" "$deploy_gen_rel") | (cd "$deploy_tree" && tar -xf -) || exit 1
+    chmod -R a+rX "$deploy_tree"
+    SB_BIN=$deploy_tree/$deploy_bin_rel/$(basename "$SB_BIN") SB_GEN=$deploy_tree/$deploy_gen_rel/$(basename "$SB_GEN")
+    export SB_BIN SB_GEN
+    (cd "$deploy_tree" && "${deploy_nobody[@]}" bash "tests/integration/$(basename "$0")" "$@")
+    deploy_rc=$?
+    rm -rf "$deploy_tree"
+    exit $deploy_rc
 fi
 
 DEPLOY_SERVER=""
