@@ -85,8 +85,9 @@ bench_server_stop "$SRV_PID"
 kill "$WORKER_PID" 2>/dev/null
 wait "$WORKER_PID" 2>/dev/null
 
-# drain: a worker run after every lease of a killed worker has expired
-for _ in $(seq 60); do
+# drain: worker runs until no job is left (leases of killed workers expire
+# after JOB_LEASE_SECONDS; a slow, loaded machine needs more rounds)
+for _ in $(seq 600); do
     "$SB_BIN" worker --once >> "$BENCH_TMP/worker.out" 2>> "$BENCH_TMP/worker.err"
     [ "$(sql "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')")" = 0 ] && break
     sleep 0.5
