@@ -9,7 +9,10 @@
 # the bodies are signed beforehand (bench/gen_webhooks.py) and wrk sends
 # each at most once (bench/drive.lua), so no request is a cheap duplicate.
 # Only 200 answers count; afterwards the stored rows are counted with
-# sqlite3 and must equal the 200s.  BENCH_SECONDS per row,
+# sqlite3 and must equal the 200s.  Both answer only after their commit
+# (and its fsync) has returned; the program lets the webhooks waiting at the
+# same moment share one commit (fcgi/serve.c), the responder commits each
+# request on its own, as a plain one-request-at-a-time program does.  BENCH_SECONDS per row,
 # BENCH_WEBHOOK_PROCS ("2 4"), BENCH_WEBHOOK_BODIES (4000 per second).
 . "$(dirname "$0")/lib.sh"
 PROCS_LIST=${BENCH_WEBHOOK_PROCS:-2 4}

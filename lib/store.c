@@ -8,7 +8,10 @@
  * a newer database stops the program with a message that says what to do.
  *
  * Durability: WAL with synchronous=FULL by default, so a committed
- * transaction is on disk (fsync of the WAL) before COMMIT returns.
+ * transaction is on disk (fsync of the WAL) before COMMIT returns.  The
+ * FastCGI processes share that fsync among the inbound webhooks waiting at
+ * the same time (a group commit, fcgi/serve.c) and checkpoint in a thread
+ * of their own (store_checkpoint).
  *
  * Busy handling: SQLite's default handler sleeps up to 100 ms between
  * retries; with several FastCGI processes writing at once that shows up as
