@@ -5,7 +5,7 @@
 // by GET links (and GET forms submitted with their default values), at most
 // SB_CRAWL_MAX (200) pages and SB_CRAWL_VARIANTS (8) URLs of one page (the
 // same path with other filters, or /tasks/:id for other ids), never
-// /logout; plus the sign-in page and a 404 page.  One TAP line per page: it answers 200 (or redirects within the
+// /logout nor a file download; plus the sign-in page and a 404 page.  One TAP line per page: it answers 200 (or redirects within the
 // site), is text/html with a Content-Security-Policy header that allows no
 // script, is valid HTML per html-validate (.htmlvalidate.json:
 // html-validate:recommended), and has no <script> element, no inline event
@@ -55,6 +55,7 @@ function pagePath(href, from) {
     try { u = new URL(decodeEntities(href.trim()), new URL(from, base)); } catch { return null; }
     if (u.origin !== base.origin) return null;
     if (/^\/(static|api|webhook)\//.test(u.pathname) || u.pathname === '/logout' || u.pathname === '/health') return null;
+    if (/\/download$/.test(u.pathname)) return null; // a file (attachment), not a page
     return u.pathname + u.search;
 }
 // Links and GET forms (with their default values) of a page.

@@ -152,6 +152,9 @@ r=$(http POST "/messages/$BMSG/approve" --data-urlencode "_csrf=$csrf" --data-ur
 is "$(status_of "$r")" 303 "a draft approved in the review queue"
 is "$(sql "SELECT status||'|'||decided_by FROM proposals WHERE message_id=$BMSG")" "accepted|user:admin" \
    "its proposal is accepted by the same person"
+r=$(http GET "/proposals/$DRAFT")
+is "$(status_of "$r")" 200 "a draft's proposal page"
+like "$(body_of "$r")" 'Edited to: Hi Dana, your March invoice is on its way.' "shows the decision and the edited text"
 
 # ---- the client page: per field and per batch ----------------------------------------------
 r=$(http GET "/clients/$B")
