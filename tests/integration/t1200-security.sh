@@ -52,11 +52,13 @@ curl -s -o /dev/null -H "Authorization: Bearer $OP" -H 'Content-Type: applicatio
     -d "{\"client_id\":$CB,\"task_id\":$TB,\"body\":\"to Beta\"}" "$SB_URL/api/messages/send"
 MB=$(sql "SELECT id FROM messages WHERE client_id = $CB AND direction = 'out' LIMIT 1")
 MA=$(sql "SELECT id FROM messages WHERE client_id = $CA LIMIT 1")
+PA=$(sql "SELECT id FROM proposals WHERE client_id = $CA LIMIT 1")
+PB=$(sql "SELECT id FROM proposals WHERE client_id = $CB LIMIT 1")
 JOB=$(sql "SELECT id FROM jobs ORDER BY id DESC LIMIT 1")
 SPARE=$(sql "SELECT id FROM users WHERE login = 'spare'")
 AGENT=$(sql "SELECT id FROM users WHERE login = 'agent'")
-ok $([ -n "$CA" ] && [ -n "$CB" ] && [ -n "$TA" ] && [ -n "$TB" ] && [ -n "$DA" ] && [ -n "$DB" ] && [ -n "$MB" ] && [ -n "$JOB" ]; echo $?) \
-   "fixture: two clients with tasks, messages, documents and jobs"
+ok $([ -n "$CA" ] && [ -n "$CB" ] && [ -n "$TA" ] && [ -n "$TB" ] && [ -n "$DA" ] && [ -n "$DB" ] && [ -n "$MB" ] && [ -n "$JOB" ] && [ -n "$PA" ] && [ -n "$PB" ]; echo $?) \
+   "fixture: two clients with tasks, messages, documents, proposals and jobs"
 is "$(sb_login root root-password-123)" 303 "admin signs in"
 ROOT_JAR=$SB_TMP/jar-root
 use_jar root
@@ -225,12 +227,17 @@ elif cmd == "cross":
             v = {"id": ids["message"]}
         elif "/documents/" in p:
             v = {"id": ids["document"]}
+        elif p.startswith("/api/customers/"):
+            v = {"id": ids["client"]}
+        elif p.startswith(("/api/artifacts/", "/proposals/")):
+            v = {"id": ids["proposal"]}
         else:
             print("UNCOVERED %s %s" % (m, p)); continue
         path = re.sub(r":(\w+)", lambda x: v.get(x.group(1), "x"), p)
         if p.startswith("/api/"):
             h = dict(tok, **{"Content-Type": "application/json"})
-            st, _ = req(m, path, json.dumps({"name": "Mine now", "status": "closed", "title": "t"}) if m == "PATCH" else None, h)
+            patch = {"status": "rejected"} if "/artifacts/" in p else {"name": "Mine now", "status": "closed", "title": "t"}
+            st, _ = req(m, path, json.dumps(patch) if m == "PATCH" else None, h)
         elif m == "POST":
             st, _ = req(m, path, body, form)
         else:
@@ -510,13 +517,13 @@ is "$(sql "SELECT count(*) FROM github_deliveries")$(checksum)" "$g0" "forged Gi
 
 # ---- cross-client access by id --------------------------------------------
 before=$(checksum)
-out=$(IDS="{\"client\":\"$CB\",\"task\":\"$TB\",\"message\":\"$MB\",\"document\":\"$DB\"}" drive cross)
+out=$(IDS="{\"client\":\"$CB\",\"task\":\"$TB\",\"message\":\"$MB\",\"document\":\"$DB\",\"proposal\":\"$PB\"}" drive cross)
 is "$(fails "$out")" "" "every id-taking page, action and API route is covered"
 is "$(grep -vE '^requests ' <<<"$out" | grep -vE ' 404$' | head -20)" "" "the agent gets 404 on all of them for the other client"
 diag "cross-client requests: $(reqs "$out")"
 is "$(checksum)" "$before" "and nothing changed"
-out=$(IDS="{\"client\":\"$CA\",\"task\":\"$TA\",\"message\":\"$MA\",\"document\":\"$DA\"}" drive cross)
-like "$(grep -E '^GET /(clients|tasks|documents)/:id ' <<<"$out" | awk '{print $3}' | sort -u | tr '\n' ' ')" '^200 $' \
+out=$(IDS="{\"client\":\"$CA\",\"task\":\"$TA\",\"message\":\"$MA\",\"document\":\"$DA\",\"proposal\":\"$PA\"}" drive cross)
+like "$(grep -E '^GET /(clients|tasks|documents|proposals)/:id ' <<<"$out" | awk '{print $3}' | sort -u | tr '\n' ' ')" '^200 $' \
    "while his own client's pages answer 200"
 st=$(curl -s -o /dev/null -w '%{http_code}' -b "$AGENT_JAR" "$SB_URL/reports/clients/$CB/")
 is "$st" 404 "the agent's report path for the other client: 404"
