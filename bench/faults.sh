@@ -15,9 +15,11 @@
 #               with one dedupe key, or a job's event written twice),
 #               outbound SMS created at the fake Twilio more often than
 #               the database holds them
+#   missing     outbound SMS recorded as sent through Twilio more often than
+#               the fake Twilio created them (a send adopted another's SMS)
 # and the figures are printed.  BENCH_FAULTS_SECONDS (60) of traffic,
 # BENCH_FAULTS_CONNECTIONS (16), BENCH_FAULTS_RATE (requests a second in
-# all; 0, the default, sends as fast as the server answers).  Exit status 1 when something was lost or
+# all; 0, the default, sends as fast as the server answers).  Exit status 1 when something was lost, missing or
 # duplicated (tests/integration/t1210-faults.sh runs a short version).
 . "$(dirname "$0")/lib.sh"
 SECS=${BENCH_FAULTS_SECONDS:-60}
@@ -124,6 +126,9 @@ for l in open(sys.argv[3]):
 out = collections.Counter((t, b) for t, b in db.execute(
     "SELECT to_addr, body FROM messages WHERE direction = 'out' AND (transport = 'twilio' OR status = 'submitting')"))
 dup_sms = sum(max(0, n - out[k]) for k, n in creates.items())
+# and the other way: messages recorded as sent through Twilio beyond the
+# creates for their recipient and text adopted an SMS that is not theirs
+missing_sms = sum(max(0, n - creates[k]) for k, n in out.items())
 unsent = q("SELECT count(*) FROM messages WHERE direction = 'out' AND status IN ('queued', 'submitting')")
 print("stored_in %d" % sum(stored.values()))
 print("stored_without_200 %d" % unanswered_stored)
@@ -135,8 +140,22 @@ print("jobs %s" % " ".join("%s=%d" % kv for kv in sorted(jobs.items())))
 print("sms_created %d" % sum(creates.values()))
 print("sms_out_db %d" % sum(out.values()))
 print("dup_sms %d" % dup_sms)
+print("missing_sms %d" % missing_sms)
 print("unsent %d" % unsent)
 PY
+# an outbound SMS left unsent: show its rows, its send job, its events and
+# the other outbound messages with the same recipient and text
+if [ "$(sed -n 's/^unsent //p' "$BENCH_TMP/report.txt")" != 0 ]; then
+    echo "unsent outbound messages:"
+    for id in $(sql "SELECT id FROM messages WHERE direction = 'out' AND status IN ('queued', 'submitting')"); do
+        sql -header "SELECT id, status, external_id, transport, submitted_at, to_addr, substr(body, 1, 40) body FROM messages
+                     WHERE direction = 'out' AND to_addr = (SELECT to_addr FROM messages WHERE id = $id)
+                     AND body = (SELECT body FROM messages WHERE id = $id)"
+        sql -header "SELECT id, kind, state, attempts, worker, last_error FROM jobs WHERE message_id = $id"
+        sql -header "SELECT id, event_type, details FROM events WHERE message_id = $id"
+    done
+    grep -i 'constraint\|sqlite' "$BENCH_TMP/worker.err" | sort | uniq -c | head -20
+fi
 kv() { sed -n "s/^$1 //p" "$BENCH_TMP/report.txt"; }
 dk() { printf '%s\n' "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 san=$(cat "$SRV_DIR/error.log" "$BENCH_TMP/worker.err" | grep -cE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:')
@@ -161,8 +180,9 @@ printf '%-48s %s\n' "webhook requests sent" "$(dk sent)" \
     "outbound SMS created at the fake Twilio" "$(kv sms_created)" \
     "outbound SMS in the database (sent or submitting)" "$(kv sms_out_db)" \
     "DUPLICATED SMS (created more than stored)" "$(kv dup_sms)" \
+    "MISSING SMS (stored as sent, never created)" "$(kv missing_sms)" \
     "outbound SMS still unsent after the drain" "$(kv unsent)" \
     "sanitizer reports" "$san"
 hr 72
-echo "RESULT lost=$(kv lost) duplicated=$dups unsent=$(kv unsent) ok=$(dk ok) faults=$((k_fcgi + k_worker)) unfinished=$(sql "SELECT count(*) FROM jobs WHERE state IN ('queued','running')") sanitizer=$san"
-[ "$(kv lost)" = 0 ] && [ "$dups" = 0 ] && [ "$san" = 0 ]
+echo "RESULT lost=$(kv lost) duplicated=$dups unsent=$(kv unsent) missing=$(kv missing_sms) ok=$(dk ok) faults=$((k_fcgi + k_worker)) unfinished=$(sql "SELECT count(*) FROM jobs WHERE state IN ('queued','running')") sanitizer=$san"
+[ "$(kv lost)" = 0 ] && [ "$dups" = 0 ] && [ "$(kv missing_sms)" = 0 ] && [ "$san" = 0 ]

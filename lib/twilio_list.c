@@ -40,7 +40,7 @@ static int64_t parse_rfc2822(const char *s)
 }
 
 int twilio_find_message(const TwilioConf *conf, const char *to, const char *body, int64_t since_ms,
-			char sid[64], char status[32], char *err, size_t errlen)
+			TwilioSidTaken taken, void *ctx, char sid[64], char status[32], char *err, size_t errlen)
 {
 	char day[16];
 	time_t t = (time_t)(since_ms / 1000 - 86400); /* a day of slack for time zones */
@@ -93,6 +93,8 @@ int twilio_find_message(const TwilioConf *conf, const char *to, const char *body
 		if (!b || !s || strcmp(b, body) != 0)
 			continue;
 		if (created >= 0 && created * 1000 < since_ms - 60000)
+			continue;
+		if (taken && taken(ctx, s))
 			continue;
 		snprintf(sid, 64, "%s", s);
 		const char *st = json_string_value(json_object_get(m, "status"));

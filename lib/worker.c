@@ -10,7 +10,10 @@
  * to `submitting` in its own commit.  A later attempt that finds a message
  * still `submitting` (the worker died, or the call timed out after the
  * request was written) first asks Twilio whether the message exists and
- * adopts it, so a message is never sent twice.  GitHub issues and
+ * adopts it, so a message is never sent twice.  The lookup is by recipient
+ * and text, which other messages may share: an SMS whose SID is already
+ * recorded is never adopted, and the job completes only in the same commit
+ * that records the message's SID and status.  GitHub issues and
  * comments (github_issue, github_comment) follow the same pattern with a
  * marker in the body that a later attempt searches for.
  */
@@ -775,17 +778,25 @@ static int twilio_configured(TwilioConf *tc)
 	return *tc->account_sid && *tc->auth_token && (tc->from || tc->messaging_service_sid);
 }
 
-static JobOutcome mark_sent(Worker *w, const Job *job, int64_t mid, int64_t client, int64_t task,
+static JobOutcome mark_sent(Worker *w, const Job *job, JobResult *res, int64_t mid, int64_t client, int64_t task,
 			    const char *transport, const char *sid, const char *status, const char *note)
 {
 	Store *s = w->store;
 	if (store_begin(s) != 0)
 		return JOB_LOST;
-	store_exec(s,
+	/* The job is completed only together with the message's new state: a
+	 * SID another message already holds (messages_external is unique)
+	 * must not leave this one `submitting` under a finished job. */
+	if (store_exec(s,
 		"UPDATE messages SET status = :st, external_id = :sid, transport = :tr, error_message = :note, "
 		" updated_at = :now WHERE id = :id",
 		SQL_TEXT(":st", status), SQL_TEXT(":sid", sid && *sid ? sid : NULL), SQL_TEXT(":tr", transport),
-		SQL_TEXT(":note", note), SQL_INT(":now", now_ms()), SQL_INT(":id", mid), SQL_END);
+		SQL_TEXT(":note", note), SQL_INT(":now", now_ms()), SQL_INT(":id", mid), SQL_END) != SQLITE_OK) {
+		res->error = xasprintf("cannot record message %lld as %s (SID %s): %s", (long long)mid, status,
+				       sid && *sid ? sid : "none", store_errmsg(s));
+		store_rollback(s);
+		return JOB_RETRY;
+	}
 	json_t *d = json_pack("{s:s,s:s}", "transport", transport, "status", status);
 	if (sid && *sid)
 		json_object_set_new(d, "message_sid", json_string(sid));
@@ -803,6 +814,13 @@ static JobOutcome mark_sent(Worker *w, const Job *job, int64_t mid, int64_t clie
 	snprintf(key, sizeof key, "summary:sent:%lld", (long long)mid);
 	job_enqueue(s, "summary", payload, key, client, task, mid, 0);
 	return finish(w, job);
+}
+
+/* TwilioSidTaken: the SID is already recorded for an outbound SMS. */
+static int sid_recorded(void *ctx, const char *sid)
+{
+	return store_int((Store *)ctx, 0, "SELECT count(*) FROM messages WHERE channel = 'sms' AND external_id = :sid",
+			 SQL_TEXT(":sid", sid), SQL_END) != 0;
 }
 
 static JobOutcome run_send(Worker *w, const Job *job, JobResult *res)
@@ -838,20 +856,23 @@ static JobOutcome run_send(Worker *w, const Job *job, JobResult *res)
 	}
 	TwilioConf tc;
 	if (!twilio_configured(&tc)) {
-		out = mark_sent(w, job, mid, client, task, "log", NULL, "sent",
+		out = mark_sent(w, job, res, mid, client, task, "log", NULL, "sent",
 				"recorded locally: Twilio is not configured, no SMS left this server");
 		goto done;
 	}
 	if (strcmp(status, "submitting") == 0) {
-		/* An earlier attempt may have reached Twilio: look before resending. */
+		/* An earlier attempt may have reached Twilio: look before resending.
+		 * The same text to the same number may also be another message's
+		 * SMS; a SID already recorded is never adopted. */
 		char sid[64], tstatus[32], err[256];
-		int found = twilio_find_message(&tc, to, body, submitted_at, sid, tstatus, err, sizeof err);
+		int found = twilio_find_message(&tc, to, body, submitted_at, sid_recorded, s, sid, tstatus, err,
+						sizeof err);
 		if (found < 0) {
 			out = retry(res, 0, "%s", err);
 			goto done;
 		}
 		if (found == 1) {
-			out = mark_sent(w, job, mid, client, task, "twilio", sid,
+			out = mark_sent(w, job, res, mid, client, task, "twilio", sid,
 					desk_status_rank(tstatus) > desk_status_rank("accepted") ? tstatus : "accepted",
 					NULL);
 			goto done;
@@ -877,7 +898,7 @@ static JobOutcome run_send(Worker *w, const Job *job, JobResult *res)
 	twilio_send_sms(&tc, to, body, callback, &r);
 	free(callback);
 	if (r.kind == TW_SEND_OK) {
-		out = mark_sent(w, job, mid, client, task, "twilio", r.sid, "accepted", NULL);
+		out = mark_sent(w, job, res, mid, client, task, "twilio", r.sid, "accepted", NULL);
 	} else if (r.kind == TW_SEND_RETRY) {
 		if (!r.maybe_sent)
 			store_exec(s, "UPDATE messages SET status = 'queued', updated_at = :now WHERE id = :id "
