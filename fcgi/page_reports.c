@@ -194,10 +194,12 @@ void h_reports_index(Ctx *c)
 {
 	if (ctx_is_admin(c)) {
 		send_site_file(c, site_dir(c), "index.html", "text/html; charset=utf-8", NULL);
-		if (c->status == 404)
-			respond_error(c, 404, "not_built",
-				      "The reports have not been built yet: switchboard-gen runs every minute (make run) "
-				      "or from its timer.", NULL);
+		if (c->status == 404) {
+			/* Not built yet: say so in the admin, where the link led. */
+			json_t *d = page_data(c, "Reports", "reports");
+			json_object_set_new(d, "unbuilt", json_true());
+			respond_page(c, 200, "reports/mine", d);
+		}
 		return;
 	}
 	sqlite3_stmt *st = store_stmt(c->store,
