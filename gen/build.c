@@ -127,8 +127,10 @@ typedef struct {
 	int64_t *gone;       /* task pages to delete after the swaps: client, task pairs */
 	size_t ngone;
 	unsigned char *tdirty, *cdirty;
+	unsigned char *light;  /* per client: aggs[c] is a light one (compute_aggs) */
 	Agg *aggs;
 	Agg total;
+	Buf scratch;           /* task pages rendered one at a time */
 } Work;
 
 static void group_tasks(Gen *g, Work *w)
@@ -179,33 +181,52 @@ static void client_agg(Gen *g, Work *w, size_t c)
 		agg_add(&w->aggs[c], &g->recs[w->ctasks[k]], &g->set, g->as_of);
 }
 
-/* Every client's aggregate (light for clients not known to be changed:
- * client_agg completes one that turns out to be) and the desk's. */
+/* Item 0 is the desk's aggregate (every task), item c + 1 client c's:
+ * complete for clients known to be changed, light for the others
+ * (client_agg completes one that turns out to be). */
+static int agg_item(void *arg, size_t k, int thread)
+{
+	(void)thread;
+	Gen *g = ((void **)arg)[0];
+	Work *w = ((void **)arg)[1];
+	if (k == 0) {
+		/* room for every value up front: no growing in the loop */
+		i64_reserve(&w->total.frt_all, g->nrows);
+		i64_reserve(&w->total.res_all, g->nrows);
+		for (size_t i = 0; i < w->ctask_start[g->nclients]; i++)
+			agg_add(&w->total, &g->recs[w->ctasks[i]], &g->set, g->as_of);
+		return 0;
+	}
+	size_t c = k - 1;
+	if (!w->cdirty || w->cdirty[c]) {
+		client_agg(g, w, c);
+		return 0;
+	}
+	w->light[c] = 1;
+	i64_reserve(&w->aggs[c].frt_all, w->ctask_start[c + 1] - w->ctask_start[c]);
+	for (size_t k2 = w->ctask_start[c]; k2 < w->ctask_start[c + 1]; k2++)
+		agg_add_light(&w->aggs[c], &g->recs[w->ctasks[k2]], &g->set, g->as_of);
+	return 0;
+}
+
 static void compute_aggs(Gen *g, Work *w)
 {
 	w->aggs = xcalloc(g->nclients ? g->nclients : 1, sizeof *w->aggs);
-	/* room for every value up front: no growing in the loop */
-	i64_reserve(&w->total.frt_all, g->nrows);
-	i64_reserve(&w->total.res_all, g->nrows);
-	for (size_t c = 0; c < g->nclients; c++) {
-		int full = !w->cdirty || w->cdirty[c];
-		if (full) {
-			client_agg(g, w, c);
-		} else {
-			i64_reserve(&w->aggs[c].frt_all, w->ctask_start[c + 1] - w->ctask_start[c]);
-			for (size_t k = w->ctask_start[c]; k < w->ctask_start[c + 1]; k++)
-				agg_add_light(&w->aggs[c], &g->recs[w->ctasks[k]], &g->set, g->as_of);
-		}
-		for (size_t k = w->ctask_start[c]; k < w->ctask_start[c + 1]; k++)
-			agg_add(&w->total, &g->recs[w->ctasks[k]], &g->set, g->as_of);
-	}
+	w->light = xcalloc(g->nclients + 1, 1);
+	void *arg[2] = {g, w};
+	par_for(g->nclients + 1, 1, agg_item, arg);
 }
 
 /* Write client c's report into a new version (its task pages are
- * written already), swap it in and retire the one it replaces. */
+ * written already) and swap it in.  Safe on par_for's threads: it touches
+ * client c's slots and files only; publish_done retires what it replaced. */
 static int publish_client(Gen *g, Work *w, size_t c)
 {
 	const ClientRow *cr = &g->clients[c];
+	if (w->light[c]) {
+		client_agg(g, w, c); /* the light one is not enough for a report */
+		w->light[c] = 0;
+	}
 	if (!task_dir(g, w, c))
 		return -1;
 	char *dir = site_version_dir(g, cr->id, g->run);
@@ -229,11 +250,43 @@ static int publish_client(Gen *g, Work *w, size_t c)
 	if (rc != 0)
 		return -1;
 	g->cstates[c].version = g->run;
-	if (w->prev[c] && w->prev[c] != g->run)
-		site_retire(g, RET_VERSION, cr->id, w->prev[c]);
-	if (w->prev_tgen[c] && w->prev_tgen[c] != w->tgen[c])
-		site_retire(g, RET_TASKS, cr->id, w->prev_tgen[c]);
 	return 0;
+}
+
+/* After client c's new version is in: retire the one it replaced. */
+static void publish_done(Gen *g, Work *w, size_t c)
+{
+	int64_t id = g->clients[c].id;
+	if (w->prev[c] && w->prev[c] != g->run)
+		site_retire(g, RET_VERSION, id, w->prev[c]);
+	if (w->prev_tgen[c] && w->prev_tgen[c] != w->tgen[c])
+		site_retire(g, RET_TASKS, id, w->prev_tgen[c]);
+}
+
+typedef struct {
+	Gen *g;
+	Work *w;
+	const size_t *todo; /* client indices */
+} Publish;
+
+static int publish_item(void *arg, size_t k, int thread)
+{
+	(void)thread;
+	Publish *p = arg;
+	return publish_client(p->g, p->w, p->todo[k]);
+}
+
+/* Publish the clients in todo (in parallel), then retire in order what
+ * the published ones replaced (also when some failed: those that were
+ * swapped in did replace theirs). */
+static int publish_all(Gen *g, Work *w, const size_t *todo, size_t n)
+{
+	Publish p = {g, w, todo};
+	int rc = par_for(n, 1, publish_item, &p);
+	for (size_t k = 0; k < n; k++)
+		if (g->cstates[todo[k]].version == g->run)
+			publish_done(g, w, todo[k]);
+	return rc;
 }
 
 /* Render task row i from its events read again from the database. */
@@ -248,7 +301,7 @@ static int render_from_db(Gen *g, Work *w, size_t i, int atomic)
 		ptrs[k] = &evs[k];
 	task_metrics(&g->rows[i], ptrs, (size_t)n, &g->recs[i]);
 	const char *dir = task_dir(g, w, (size_t)w->task_client[i]);
-	int rc = dir ? render_task(g, &g->rows[i], &g->recs[i], ptrs, (size_t)n, dir, atomic) : -1;
+	int rc = dir ? render_task(g, &g->rows[i], &g->recs[i], ptrs, (size_t)n, dir, atomic, &w->scratch) : -1;
 	free(ptrs);
 	free(evs);
 	return rc;
@@ -372,6 +425,46 @@ static void apply_usage(Gen *g, int64_t client, int64_t at, const char *model, i
 		w->cdirty[c] = 1;
 }
 
+/* The full build's task pages, on par_for's threads: task i's events
+ * are read from the lists full_event built (nothing changes them now). */
+typedef struct {
+	Ev **list;
+	size_t cap;
+	Buf scratch;
+} PerThread;
+
+typedef struct {
+	Gen *g;
+	Work *w;
+	Full *f;
+	PerThread *per;
+} FullPages;
+
+static int full_page(void *arg, size_t i, int thread)
+{
+	FullPages *fp = arg;
+	Gen *g = fp->g;
+	PerThread *pt = &fp->per[thread];
+	if (fp->w->task_client[i] < 0) {
+		/* no client row: no page; keep the state sorted by id */
+		g->recs[i].id = g->rows[i].id;
+		g->recs[i].client_id = g->rows[i].client_id;
+		return 0;
+	}
+	size_t n = 0;
+	for (int32_t k = fp->f->head[i]; k >= 0; k = fp->f->next[k]) {
+		if (n == pt->cap) {
+			pt->cap = pt->cap ? pt->cap * 2 : 64;
+			pt->list = xrealloc(pt->list, pt->cap * sizeof *pt->list);
+		}
+		pt->list[n++] = &fp->f->evs[k];
+	}
+	n = ev_sort_unique(pt->list, n);
+	task_metrics(&g->rows[i], pt->list, n, &g->recs[i]);
+	return render_task(g, &g->rows[i], &g->recs[i], pt->list, n, fp->w->tdir[fp->w->task_client[i]], 0,
+			   &pt->scratch);
+}
+
 static int build_full(Gen *g, Work *w)
 {
 	g->last_event_id = g->last_event_at = g->last_usage_id = g->as_of = 0;
@@ -415,29 +508,15 @@ static int build_full(Gen *g, Work *w)
 		if (!task_dir(g, w, c))
 			return -1;
 	}
-	Ev **list = NULL;
-	size_t cap = 0;
-	for (size_t i = 0; i < g->nrows; i++) {
-		if (w->task_client[i] < 0) {
-			/* no client row: no page; keep the state sorted by id */
-			g->recs[i].id = g->rows[i].id;
-			g->recs[i].client_id = g->rows[i].client_id;
-			continue;
-		}
-		size_t n = 0;
-		for (int32_t k = f.head[i]; k >= 0; k = f.next[k]) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				list = xrealloc(list, cap * sizeof *list);
-			}
-			list[n++] = &f.evs[k];
-		}
-		n = ev_sort_unique(list, n);
-		task_metrics(&g->rows[i], list, n, &g->recs[i]);
-		if (render_task(g, &g->rows[i], &g->recs[i], list, n, w->tdir[w->task_client[i]], 0) != 0)
-			return -1;
+	FullPages fp = {g, w, &f, xcalloc((size_t)gen_threads(), sizeof *fp.per)};
+	int rc = par_for(g->nrows, 256, full_page, &fp);
+	for (int t = 0; t < gen_threads(); t++) {
+		free(fp.per[t].list);
+		buf_free(&fp.per[t].scratch);
 	}
-	free(list);
+	free(fp.per);
+	if (rc != 0)
+		return -1;
 	free(f.evs);
 	free(f.next);
 	free(f.head);
@@ -445,11 +524,15 @@ static int build_full(Gen *g, Work *w)
 	gen_phase("task pages");
 
 	compute_aggs(g, w);
+	size_t *todo = xmalloc((g->nclients + 1) * sizeof *todo);
 	for (size_t c = 0; c < g->nclients; c++) {
 		g->cstates[c].time_hash = agg_time_hash(&w->aggs[c]);
-		if (publish_client(g, w, c) != 0)
-			return -1;
+		todo[c] = c;
 	}
+	rc = publish_all(g, w, todo, g->nclients);
+	free(todo);
+	if (rc != 0)
+		return -1;
 	g->dirty_clients = g->nclients;
 	g->dirty_tasks = g->nrows;
 	gen_phase("client reports");
@@ -639,20 +722,21 @@ static int build_incremental(Gen *g, Work *w)
 	compute_aggs(g, w);
 	gen_phase("aggregates");
 	int any = removed || g->last_event_id != prev_event || g->last_usage_id != prev_usage;
+	size_t *todo = xmalloc((g->nclients + 1) * sizeof *todo), ntodo = 0;
 	for (size_t c = 0; c < g->nclients; c++) {
 		uint64_t th = agg_time_hash(&w->aggs[c]);
-		if ((th != g->cstates[c].time_hash || !w->prev[c]) && !w->cdirty[c]) {
-			w->cdirty[c] = 1;
-			client_agg(g, w, c); /* it was a light one */
-		}
+		if (th != g->cstates[c].time_hash || !w->prev[c])
+			w->cdirty[c] = 1; /* (publish_client completes a light aggregate) */
 		g->cstates[c].time_hash = th;
-		if (!w->cdirty[c])
-			continue;
-		any = 1;
-		g->dirty_clients++;
-		if (publish_client(g, w, c) != 0)
-			return -1;
+		if (w->cdirty[c])
+			todo[ntodo++] = c;
 	}
+	any |= ntodo > 0;
+	g->dirty_clients = ntodo;
+	int rc = publish_all(g, w, todo, ntodo);
+	free(todo);
+	if (rc != 0)
+		return -1;
 	/* Pages of tasks that are gone, now that no report links to them. */
 	for (size_t k = 0; k < w->ngone; k++) {
 		size_t c = (size_t)w->gone[2 * k];
@@ -693,15 +777,14 @@ static void work_free(Gen *g, Work *w)
 	free(w->ctasks);
 	free(w->tdirty);
 	free(w->cdirty);
+	free(w->light);
+	buf_free(&w->scratch);
 	memset(w, 0, sizeof *w);
 }
 
+/* The rows (load_task_rows, load_client_rows) and the state are loaded. */
 int build(Gen *g)
 {
-	gen_phase("start");
-	if (load_task_rows(g) != 0 || load_client_rows(g) != 0)
-		return -1;
-	gen_phase("task and client rows");
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/clients", g->out);
 	if (site_mkdirs(path) != 0) {
@@ -749,11 +832,15 @@ int build(Gen *g)
 					agg_free(&w.aggs[c]);
 			free(w.aggs);
 			w.aggs = NULL;
+			free(w.light);
+			w.light = NULL;
 			agg_free(&w.total);
 			free(w.tdirty);
 			free(w.cdirty);
 			w.tdirty = w.cdirty = NULL;
-			g->pages = g->files = g->dirty_tasks = g->dirty_clients = 0;
+			g->pages = 0;
+			g->files = 0;
+			g->dirty_tasks = g->dirty_clients = 0;
 			g->new_events = 0;
 			g->full = 1;
 			rc = build_full(g, &w);

@@ -23,6 +23,7 @@
 #define SB_GEN_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -279,8 +280,10 @@ typedef struct {
 	Buf titles;                          /* the rows' titles */
 	ClientRow *clients; size_t nclients; /* sorted by id */
 
-	/* figures for the summary line */
-	size_t pages, files, removed, dirty_tasks, dirty_clients;
+	/* figures for the summary line (pages and files are counted by the
+	 * threads of par_for) */
+	atomic_size_t pages, files;
+	size_t removed, dirty_tasks, dirty_clients;
 	int64_t new_events;
 } Gen;
 
@@ -300,7 +303,7 @@ int64_t load_event_time(Gen *g, int64_t id);
 /* render.c: each returns 0, or -1 after printing why. */
 /* Writes dir/ID.html; atomic: through a temporary name (dir is visible). */
 int render_task(Gen *g, const TaskRow *row, const TaskRec *rec, Ev *const *evs, size_t n, const char *dir,
-		int atomic);
+		int atomic, Buf *scratch);
 /* Writes the client's report files into dir; a file whose bytes hash as
  * they did last time (cs->file_hash) is hard-linked from prev_dir (the
  * current version; NULL: write everything). */
@@ -352,6 +355,15 @@ void site_cleanup(Gen *g, int64_t budget_ms);
 /* state.c */
 int state_load(Gen *g, const char *path); /* 0 loaded, -1 absent or unusable */
 int state_save(Gen *g, const char *path);
+
+/* par.c: fn(arg, i, thread) for every i in [0, n), chunk items at a time,
+ * on gen_threads() threads (thread is 0 .. gen_threads() - 1; the caller
+ * is thread 0).  -1 when a call returned non-zero (the rest may be
+ * skipped). */
+typedef int (*ParFn)(void *arg, size_t i, int thread);
+int par_for(size_t n, size_t chunk, ParFn fn, void *arg);
+/* SWITCHBOARD_GEN_THREADS, else the number of CPUs; 1 to 8. */
+int gen_threads(void);
 
 /* build.c */
 int build(Gen *g);

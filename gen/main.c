@@ -16,6 +16,7 @@
 #include "gen.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <malloc.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -196,6 +197,19 @@ done:
 	return rc;
 }
 
+typedef struct {
+	Gen *g;
+	const char *path;
+	int rc;
+} StateRead;
+
+static void *read_state(void *arg)
+{
+	StateRead *sr = arg;
+	sr->rc = state_load(sr->g, sr->path);
+	return NULL;
+}
+
 /* Everything a run does once it holds the lock; returns the exit status. */
 static int generate(const char *out, const char *gen_dir, int full, int quiet, int64_t t0)
 {
@@ -235,8 +249,18 @@ static int generate(const char *out, const char *gen_dir, int full, int quiet, i
 
 	char *state_path = xasprintf("%s/state", gen_dir);
 	gen_phase("start");
-	int st = state_load(&g, state_path);
-	gen_phase("state loaded");
+	/* The state file and the table rows are independent reads: the state
+	 * is read on a second thread meanwhile. */
+	StateRead sr = {&g, state_path, -1};
+	pthread_t reader;
+	int threaded = gen_threads() > 1 && pthread_create(&reader, NULL, read_state, &sr) == 0;
+	if (!threaded)
+		read_state(&sr);
+	int rows = load_task_rows(&g) == 0 && load_client_rows(&g) == 0 ? 0 : -1;
+	if (threaded)
+		pthread_join(reader, NULL);
+	int st = sr.rc;
+	gen_phase("state and rows loaded");
 	g.full = full || st != 0;
 	int64_t hv = highest_version(out);
 	/* Directories newer than the state, or no usable state: a run did not
@@ -244,7 +268,7 @@ static int generate(const char *out, const char *gen_dir, int full, int quiet, i
 	g.scan_orphans = g.full || hv > g.run;
 	g.run = (g.run > hv ? g.run : hv) + 1;
 
-	int rc = build(&g);
+	int rc = rows == 0 ? build(&g) : -1;
 	sqlite3_exec(store_db(g.store), "COMMIT", NULL, NULL, NULL);
 	/* Deleting old pages is spread over runs: a little each time. */
 	site_cleanup(&g, g.full ? 3000 : 150);

@@ -197,7 +197,8 @@ static void csv_secs(Buf *b, int64_t ms, int present)
 
 /* ---- a task's timeline ---- */
 
-int render_task(Gen *g, const TaskRow *row, const TaskRec *t, Ev *const *evs, size_t n, const char *dir, int atomic)
+int render_task(Gen *g, const TaskRow *row, const TaskRec *t, Ev *const *evs, size_t n, const char *dir, int atomic,
+		Buf *out)
 {
 	json_t *d = json_object();
 	char b[64];
@@ -261,18 +262,17 @@ int render_task(Gen *g, const TaskRow *row, const TaskRec *t, Ev *const *evs, si
 		json_object_set_new(d, "through", jtime(evs[n - 1]->at));
 	buf_free(&rows);
 
-	static Buf out;
-	buf_reset(&out);
-	int rc = render_to(g, "reports/task", d, &out);
+	buf_reset(out);
+	int rc = render_to(g, "reports/task", d, out);
 	json_decref(d);
 	if (rc == 0) {
 		char path[4096];
 		snprintf(path, sizeof path, "%s/%lld.html", dir, (long long)row->id);
-		rc = write_page(g, path, &out, atomic);
+		rc = write_page(g, path, out, atomic);
 		g->pages++;
 	}
-	if (out.cap > (1 << 20))
-		buf_free(&out);
+	if (out->cap > (1 << 20))
+		buf_free(out);
 	return rc;
 }
 

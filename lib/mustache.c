@@ -14,6 +14,7 @@
  */
 #include "mustache.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -767,6 +768,7 @@ struct TplCache {
 	char *dir; /* owned copy, for tpl_cache_dir */
 	Entry *tab;
 	size_t cap, used; /* cap is a power of two */
+	pthread_mutex_t lock; /* renders may run on several threads */
 };
 
 static uint32_t hash_name(const char *s)
@@ -816,22 +818,24 @@ static int cache_get(TplCache *c, const char *name, const Tpl **out,
 	if (!c)
 		return 0;
 	uint32_t h = hash_name(name);
+	pthread_mutex_lock(&c->lock);
 	Entry *e = cache_slot(c->tab, c->cap, name, h);
+	int rc = 0;
 	if (e->name) {
 		*out = e->tpl;
-		return 0;
-	}
-	char *src = c->loader(c->ctx, name);
-	Tpl *t = NULL;
-	if (src) {
-		t = tpl_parse(name, src, err);
+	} else {
+		char *src = c->loader(c->ctx, name);
+		Tpl *t = src ? tpl_parse(name, src, err) : NULL;
+		if (src && !t) {
+			rc = -1;
+		} else {
+			cache_insert(c, name, h, t);
+			*out = t;
+		}
 		free(src);
-		if (!t)
-			return -1;
 	}
-	cache_insert(c, name, h, t);
-	*out = t;
-	return 0;
+	pthread_mutex_unlock(&c->lock);
+	return rc;
 }
 
 TplCache *tpl_cache_new(TplLoader loader, void *ctx)
@@ -841,6 +845,7 @@ TplCache *tpl_cache_new(TplLoader loader, void *ctx)
 	c->ctx = ctx;
 	c->cap = 32;
 	c->tab = xcalloc(c->cap, sizeof *c->tab);
+	pthread_mutex_init(&c->lock, NULL);
 	return c;
 }
 
@@ -873,6 +878,7 @@ void tpl_cache_free(TplCache *c)
 	}
 	free(c->tab);
 	free(c->dir);
+	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
