@@ -6,7 +6,8 @@
  * URLs map onto the site directory (SWITCHBOARD_SITE, default
  * $SWITCHBOARD_DATA/site) through a whitelist, never by joining the path
  * the browser sent: a client id that is a number, a file name from a fixed
- * list, or a task page named by a number.  So no request can reach outside
+ * list or a month's task list (tasks-YYYY-MM.html, .csv), or a task page
+ * named by a number.  So no request can reach outside
  * the site, nor the generator's own files (.gen/).
  *
  *   /reports/                      the overview (admins); agents get a
@@ -33,7 +34,9 @@
  */
 #include "config.h"
 #include "handlers.h"
+#include "report_files.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -75,12 +78,86 @@ static const struct {
 	{"feed.atom", "application/atom+xml; charset=utf-8"},
 };
 
+/* "tasks-YYYY-MM.html" or ".csv": one month of a client's task list.
+ * Returns the extension's type, or NULL. */
+static const char *month_file_type(const char *name)
+{
+	static const char pat[] = "tasks-DDDD-DD";
+	for (size_t i = 0; i < sizeof pat - 1; i++) {
+		if (pat[i] == 'D' ? (name[i] < '0' || name[i] > '9') : name[i] != pat[i])
+			return NULL;
+	}
+	const char *ext = name + sizeof pat - 1;
+	return strcmp(ext, ".html") == 0 ? "text/html; charset=utf-8"
+	       : strcmp(ext, ".csv") == 0 ? "text/csv; charset=utf-8" : NULL;
+}
+
 static const char *client_file_type(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_LEN(client_files); i++)
 		if (strcmp(client_files[i].name, name) == 0)
 			return client_files[i].type;
-	return NULL;
+	return month_file_type(name);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* tasks.csv: every task of the client, the version's monthly CSV files
+ * (tasks-YYYY-MM.csv, each with the header line) in month order, under
+ * one header.  The generator rewrites only the months that changed, so
+ * the whole list is put together here, from one version directory. */
+static void send_tasks_csv(Ctx *c, const char *site, const char *ver, const char *download)
+{
+	const char *dir = arena_printf(c->arena, "%s/%s", site, ver);
+	DIR *d = opendir(dir);
+	if (!d) {
+		respond_error(c, 404, "not_found", "There is no such report page.", NULL);
+		return;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *type = month_file_type(de->d_name);
+		if (type && strstr(type, "csv")) {
+			names = xrealloc(names, (n + 1) * sizeof *names);
+			names[n++] = arena_strdup(c->arena, de->d_name);
+		}
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_names);
+	buf_reset(&c->resp_body);
+	int failed = 0;
+	for (size_t i = 0; i < n && !failed; i++) {
+		const char *path = arena_printf(c->arena, "%s/%s", dir, names[i]);
+		size_t len = 0;
+		char *data = read_file(path, &len);
+		if (!data) {
+			ctx_log(c, "reading %s: %s", path, strerror(errno));
+			failed = 1;
+			break;
+		}
+		const char *body = memchr(data, '\n', len);
+		size_t head = body ? (size_t)(body + 1 - data) : len;
+		if (i == 0)
+			buf_append(&c->resp_body, data, head);
+		buf_append(&c->resp_body, data + head, len - head);
+		free(data);
+	}
+	free(names);
+	if (failed) {
+		respond_error(c, 500, "read_failed", "The report could not be read.", NULL);
+		return;
+	}
+	if (n == 0)
+		buf_puts(&c->resp_body, TASKS_CSV_HEADER);
+	add_header(c, "Content-Disposition", arena_printf(c->arena, "attachment; filename=\"%s\"", download));
+	add_header(c, "X-Robots-Tag", "noindex, nofollow");
+	c->status = 200;
+	c->resp_type = "text/csv; charset=utf-8";
 }
 
 /* "123.html" with a positive id of at most 18 digits. */
@@ -177,6 +254,10 @@ static void send_client_file(Ctx *c, int64_t client_id, const char *file, int ta
 	const char *download = NULL;
 	if (!task && strstr(file, ".csv"))
 		download = arena_printf(c->arena, "client-%lld-%s", (long long)client_id, file);
+	if (!task && strcmp(file, "tasks.csv") == 0) {
+		send_tasks_csv(c, site, ver, download);
+		return;
+	}
 	send_site_file(c, site, arena_printf(c->arena, "%s/%s%s", ver, task ? "tasks/" : "", file), type, download);
 }
 

@@ -128,6 +128,7 @@ typedef struct {
 	size_t ngone;
 	unsigned char *tdirty, *cdirty;
 	unsigned char *light;  /* per client: aggs[c] is a light one (compute_aggs) */
+	int64_t *spare;        /* per client: its spare version to reuse, 0 none */
 	Agg *aggs;
 	Agg total;
 	Buf scratch;           /* task pages rendered one at a time */
@@ -230,9 +231,16 @@ static int publish_client(Gen *g, Work *w, size_t c)
 	if (!task_dir(g, w, c))
 		return -1;
 	char *dir = site_version_dir(g, cr->id, g->run);
-	site_rm_rf(dir);
-	int rc = site_mkdirs(dir);
-	if (rc != 0)
+	site_rm_rf(dir); /* a crashed run's leftover of the same number */
+	int reused = 0, rc = 0;
+	if (w->spare[c]) {
+		char *spare = site_version_dir(g, cr->id, w->spare[c]);
+		reused = rename(spare, dir) == 0;
+		free(spare);
+		if (!reused)
+			w->spare[c] = 0;
+	}
+	if (!reused && (rc = site_mkdirs(dir)) != 0)
 		fprintf(stderr, "switchboard-gen: cannot create %s: %s\n", dir, strerror(errno));
 	/* Unchanged files are linked from the current version only if it is
 	 * the one the state describes (not one a crashed run swapped in). */
@@ -240,7 +248,7 @@ static int publish_client(Gen *g, Work *w, size_t c)
 			     ? site_version_dir(g, cr->id, w->prev[c]) : NULL;
 	if (rc == 0)
 		rc = render_client(g, cr, &g->cstates[c], w->ctasks + w->ctask_start[c],
-				   w->ctask_start[c + 1] - w->ctask_start[c], &w->aggs[c], dir, prev);
+				   w->ctask_start[c + 1] - w->ctask_start[c], &w->aggs[c], dir, prev, reused);
 	free(prev);
 	free(dir);
 	if (rc == 0)
@@ -253,10 +261,13 @@ static int publish_client(Gen *g, Work *w, size_t c)
 	return 0;
 }
 
-/* After client c's new version is in: retire the one it replaced. */
+/* After client c's new version is in: retire the one it replaced (and
+ * forget the spare it was made from). */
 static void publish_done(Gen *g, Work *w, size_t c)
 {
 	int64_t id = g->clients[c].id;
+	if (w->spare[c])
+		site_unretire(g, RET_VERSION, id, w->spare[c]);
 	if (w->prev[c] && w->prev[c] != g->run)
 		site_retire(g, RET_VERSION, id, w->prev[c]);
 	if (w->prev_tgen[c] && w->prev_tgen[c] != w->tgen[c])
@@ -282,6 +293,15 @@ static int publish_item(void *arg, size_t k, int thread)
 static int publish_all(Gen *g, Work *w, const size_t *todo, size_t n)
 {
 	Publish p = {g, w, todo};
+	int64_t now = now_ms();
+	free(w->spare);
+	w->spare = xcalloc(g->nclients + 1, sizeof *w->spare);
+	for (size_t k = 0; k < n; k++) {
+		size_t c = todo[k];
+		int64_t sp = site_spare(g, g->clients[c].id, now);
+		if (sp != w->prev[c] && sp != g->run)
+			w->spare[c] = sp;
+	}
 	int rc = par_for(n, 1, publish_item, &p);
 	for (size_t k = 0; k < n; k++)
 		if (g->cstates[todo[k]].version == g->run)
@@ -778,6 +798,7 @@ static void work_free(Gen *g, Work *w)
 	free(w->tdirty);
 	free(w->cdirty);
 	free(w->light);
+	free(w->spare);
 	buf_free(&w->scratch);
 	memset(w, 0, sizeof *w);
 }

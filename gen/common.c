@@ -306,6 +306,14 @@ void fmt_month(char out[16], int32_t m)
 	snprintf(out, 16, "%04u-%02u", (unsigned)(m / 100) % 10000u, (unsigned char)(m % 100));
 }
 
+void fmt_month_name(char out[32], int32_t m)
+{
+	static const char *const names[12] = {"January", "February", "March",     "April",   "May",      "June",
+					      "July",    "August",   "September", "October", "November", "December"};
+	int mon = m % 100;
+	snprintf(out, 32, "%s %04u", names[mon >= 1 && mon <= 12 ? mon - 1 : 0], (unsigned)(m / 100) % 10000u);
+}
+
 /* Tenths of v into p ("12.3"); returns the end. */
 static char *put_tenths(char *p, int64_t tenths)
 {

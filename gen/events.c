@@ -584,5 +584,6 @@ void client_state_free(ClientState *cs)
 {
 	free(cs->days);
 	free(cs->usage);
+	free(cs->months);
 	memset(cs, 0, sizeof *cs);
 }

@@ -33,7 +33,7 @@
 
 /* Bump when the state file's layout or any page's bytes change, so the
  * next run rebuilds everything instead of mixing old and new pages. */
-#define GEN_FORMAT 7
+#define GEN_FORMAT 8
 
 #define DAY_MS 86400000LL
 #define FEED_MAX 50       /* entries in a client's Atom feed */
@@ -168,16 +168,25 @@ typedef struct {
 	int64_t calls, prompt, completion;
 } UsageCount;
 
+/* A month of a client's task list (tasks-YYYY-MM.html and .csv): hashes
+ * of what each page is made from, so that a run rewrites only the months
+ * whose tasks changed. */
+typedef struct {
+	int32_t month, pad; /* yyyymm */
+	uint64_t in_html, in_csv;
+} MonthPage;
+
 typedef struct {
 	int64_t id;
 	uint64_t row_hash;
 	uint64_t time_hash; /* of the as-of dependent figures (ages, SLA pending) */
 	int64_t version;    /* run number of its current directory, 0 none */
 	int64_t last_at;    /* newest event of the client */
-	uint64_t file_hash[5]; /* of its report files as last written (render.c) */
+	uint64_t file_hash[4]; /* of its report files as last written (render.c) */
 	DayCount *days; size_t ndays, capdays;   /* sorted by day */
 	FeedEntry feed[FEED_MAX]; size_t nfeed;  /* oldest first */
 	UsageCount *usage; size_t nusage, capusage; /* sorted by month, model */
+	MonthPage *months; size_t nmonths;          /* sorted by month */
 } ClientState;
 
 void client_apply_event(ClientState *cs, const Ev *e);
@@ -305,10 +314,12 @@ int64_t load_event_time(Gen *g, int64_t id);
 int render_task(Gen *g, const TaskRow *row, const TaskRec *rec, Ev *const *evs, size_t n, const char *dir,
 		int atomic, Buf *scratch);
 /* Writes the client's report files into dir; a file whose bytes hash as
- * they did last time (cs->file_hash) is hard-linked from prev_dir (the
- * current version; NULL: write everything). */
+ * they did last time (cs->file_hash), or a month of the task list whose
+ * tasks did not change (cs->months), is hard-linked from prev_dir (the
+ * current version; NULL: write everything).  reused: dir is a spare
+ * version, and what it holds besides this version's files is deleted. */
 int render_client(Gen *g, const ClientRow *c, ClientState *cs, const size_t *tasks, size_t ntasks,
-		  const Agg *agg, const char *dir, const char *prev_dir);
+		  const Agg *agg, const char *dir, const char *prev_dir, int reused);
 int render_overview(Gen *g, const size_t *client_tasks_start, const Agg *aggs, const Agg *total);
 
 /* chart.c: SVG appended to out. */
@@ -333,6 +344,17 @@ int site_write(const char *path, const char *data, size_t len);
 /* Write a file through a temporary name and rename (readers see the old
  * or the new file, never part of one). */
 int site_write_atomic(const char *path, const char *data, size_t len);
+/* Write a file inside a directory no reader can reach, overwriting the
+ * file already there when no other version shares it (a reused spare). */
+int site_write_over(const char *path, const char *data, size_t len);
+/* Hard-link from to to, unless to is that file already. */
+int site_link_over(const char *from, const char *to);
+/* Delete what dir holds besides the names in keep. */
+int site_prune(const char *dir, const char *const *keep, size_t nkeep);
+/* The client's spare version (see site.c), 0 when it has none. */
+int64_t site_spare(Gen *g, int64_t client_id, int64_t now);
+/* Forget a retired directory (a spare that was reused). */
+void site_unretire(Gen *g, int kind, int64_t client_id, int64_t number);
 int site_rm_rf(const char *path);
 char *site_version_dir(Gen *g, int64_t client_id, int64_t version); /* malloc'd */
 char *site_tasks_dir(Gen *g, int64_t client_id, int64_t tgen);      /* malloc'd */
@@ -386,5 +408,6 @@ int32_t month_of(int64_t ms);                /* yyyymm */
 void buf_fixed1(Buf *b, double x);           /* "12.3" (one decimal, rounded) */
 void buf_int(Buf *b, int64_t v);
 void fmt_month(char out[16], int32_t yyyymm); /* "2026-03" */
+void fmt_month_name(char out[32], int32_t yyyymm); /* "March 2026" */
 
 #endif

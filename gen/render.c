@@ -14,6 +14,7 @@
  * clock: output is a function of the data, byte for byte.
  */
 #include "gen.h"
+#include "report_files.h"
 
 #include <fcntl.h>
 #include <math.h>
@@ -49,6 +50,17 @@ static int write_page(Gen *g, const char *path, Buf *b, int atomic)
 	return rc;
 }
 
+/* Write dir/name (a version directory no reader reaches yet). */
+static int write_over(Gen *g, const char *dir, const char *name, const Buf *b)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (site_write_over(path, b->s ? b->s : "", b->len) != 0)
+		return -1;
+	g->files++;
+	return 0;
+}
+
 /* Write dir/name, or hard-link it from prev_dir/name when its bytes are
  * the same as last time (*hash, updated): a new report version often
  * repeats most of its files, and a link costs no new inode, nor deleting
@@ -61,13 +73,13 @@ static int write_or_link(Gen *g, const char *dir, const char *prev_dir, const ch
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	if (prev_dir && h == *hash) {
 		snprintf(old, sizeof old, "%s/%s", prev_dir, name);
-		if (link(old, path) == 0) {
+		if (site_link_over(old, path) == 0) {
 			g->files++;
 			return 0;
 		}
 	}
 	*hash = h;
-	return write_page(g, path, b, 0);
+	return write_over(g, dir, name, b); /* (dir may be a reused spare: its file is overwritten) */
 }
 
 static json_t *jtime(int64_t ms)
@@ -557,11 +569,7 @@ static const char *by_word(int by)
 
 static void tasks_csv(Gen *g, Buf *b, const size_t *tasks, size_t ntasks)
 {
-	buf_puts(b, "task_id,title,type,urgency,status,route,classified_type,classified_urgency,type_overridden,"
-		    "urgency_overridden,opened_at,first_inbound_at,first_response_at,first_response_seconds,"
-		    "first_response_by,sla_target_seconds,sla,closed_at,resolution_seconds,reopened,messages_in,"
-		    "replies_sent,ai_replies,ai_edited_replies,human_replies,drafts_approved,drafts_edited,"
-		    "drafts_rejected,failed_sends,timeline\r\n");
+	buf_puts(b, TASKS_CSV_HEADER);
 	for (size_t i = 0; i < ntasks; i++) {
 		const TaskRow *r = &g->rows[tasks[i]];
 		const TaskRec *t = &g->recs[tasks[i]];
@@ -668,8 +676,180 @@ static const size_t *find_task(Gen *g, const size_t *tasks, size_t n, int64_t ta
 	return lo < n && g->rows[tasks[lo]].id == task_id ? &tasks[lo] : NULL;
 }
 
+/* ---- a client's task list, by month ---- */
+
+typedef struct {
+	char **v;
+	size_t n;
+} Names;
+
+static void names_add(Names *ns, const char *name)
+{
+	ns->v = xrealloc(ns->v, (ns->n + 1) * sizeof *ns->v);
+	ns->v[ns->n++] = xstrdup(name);
+}
+
+static void names_free(Names *ns)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		free(ns->v[i]);
+	free(ns->v);
+	memset(ns, 0, sizeof *ns);
+}
+
+typedef struct {
+	int32_t month;
+	size_t row; /* index into g->rows and g->recs */
+} MonthTask;
+
+/* Newest month first, and newest task first within a month. */
+static int cmp_month_task(const void *a, const void *b)
+{
+	const MonthTask *x = a, *y = b;
+	if (x->month != y->month)
+		return x->month > y->month ? -1 : 1;
+	return x->row > y->row ? -1 : x->row < y->row;
+}
+
+static const MonthPage *find_month(const ClientState *cs, int32_t month)
+{
+	size_t lo = 0, hi = cs->nmonths;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (cs->months[mid].month < month)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < cs->nmonths && cs->months[lo].month == month ? &cs->months[lo] : NULL;
+}
+
+/* Link prev_dir/name into dir when the page's inputs are unchanged
+ * (same != 0); 1 when linked, 0 when it must be written. */
+static int reuse_month_file(Gen *g, const char *dir, const char *prev_dir, const char *name, int same)
+{
+	if (!same || !prev_dir)
+		return 0;
+	char from[4096], to[4096];
+	snprintf(from, sizeof from, "%s/%s", prev_dir, name);
+	snprintf(to, sizeof to, "%s/%s", dir, name);
+	if (site_link_over(from, to) != 0)
+		return 0;
+	g->files++;
+	return 1;
+}
+
+/* One month: tasks-YYYY-MM.html (newest first) and .csv (oldest first).
+ * A page is written only when what it is made from changed: the client's
+ * row, the month's tasks (rows and metrics) and, for the CSV, their SLA
+ * states (which move with as_of). */
+static int task_month(Gen *g, const ClientRow *c, const ClientState *cs, const MonthTask *mt, size_t n, const char *dir,
+		      const char *prev_dir, MonthPage *page, Names *names, Buf *out)
+{
+	char mon[16], label[32], html[48], csv[48];
+	fmt_month(mon, mt[0].month);
+	fmt_month_name(label, mt[0].month);
+	snprintf(html, sizeof html, "tasks-%s.html", mon);
+	snprintf(csv, sizeof csv, "tasks-%s.csv", mon);
+	names_add(names, html);
+	names_add(names, csv);
+	uint64_t h = hash_i64(hash_i64(HASH_SEED, (int64_t)c->hash), mt[0].month);
+	for (size_t k = 0; k < n; k++) {
+		h = hash_i64(h, (int64_t)g->rows[mt[k].row].hash);
+		h = hash_fast(h, &g->recs[mt[k].row], sizeof(TaskRec));
+	}
+	uint64_t hc = h;
+	for (size_t k = 0; k < n; k++)
+		hc = hash_i64(hc, task_sla(&g->recs[mt[k].row], &g->set, g->as_of));
+	const MonthPage *old = find_month(cs, mt[0].month);
+	page->month = mt[0].month;
+	page->in_html = h;
+	page->in_csv = hc;
+	int rc = 0;
+	size_t *idx = xmalloc((n + 1) * sizeof *idx);
+	if (!reuse_month_file(g, dir, prev_dir, html, old && old->in_html == h)) {
+		char nb[64];
+		for (size_t k = 0; k < n; k++)
+			idx[k] = mt[k].row;
+		Buf rows = {0};
+		task_rows(g, &rows, idx, n, 1);
+		json_t *d = json_pack("{s:s,s:s,s:s,s:o,s:I}", "name", display_name(c, nb, sizeof nb), "month", label,
+				      "csv", csv, "task_rows", ours(&rows), "tasks", (json_int_t)n);
+		buf_free(&rows);
+		buf_reset(out);
+		rc = render_to(g, "reports/tasks_month", d, out);
+		json_decref(d);
+		if (rc == 0)
+			rc = write_over(g, dir, html, out);
+		g->pages++;
+	}
+	if (rc == 0 && !reuse_month_file(g, dir, prev_dir, csv, old && old->in_csv == hc)) {
+		for (size_t k = 0; k < n; k++)
+			idx[k] = mt[n - 1 - k].row;
+		buf_reset(out);
+		tasks_csv(g, out, idx, n);
+		rc = write_over(g, dir, csv, out);
+	}
+	free(idx);
+	return rc;
+}
+
+/* The task list: a page and a CSV per month the client's tasks were
+ * opened in, and tasks.html, the index of those months.  cs->months
+ * becomes this version's. */
+static int task_months(Gen *g, const ClientRow *c, ClientState *cs, const size_t *tasks, size_t ntasks,
+		       const char *dir, const char *prev_dir, Names *names, Buf *out)
+{
+	MonthTask *mt = xmalloc((ntasks + 1) * sizeof *mt);
+	for (size_t i = 0; i < ntasks; i++)
+		mt[i] = (MonthTask){month_of(g->recs[tasks[i]].opened_at), tasks[i]};
+	qsort(mt, ntasks, sizeof *mt, cmp_month_task);
+	size_t nmonths = 0;
+	for (size_t i = 0; i < ntasks; i++)
+		nmonths += i == 0 || mt[i].month != mt[i - 1].month;
+	MonthPage *pages = xcalloc(nmonths + 1, sizeof *pages);
+	json_t *list = json_array();
+	int rc = 0;
+	size_t m = nmonths;
+	for (size_t i = 0; i < ntasks && rc == 0;) {
+		size_t j = i;
+		int64_t open = 0;
+		while (j < ntasks && mt[j].month == mt[i].month)
+			open += g->rows[mt[j++].row].status != ST_CLOSED;
+		/* pages[] in ascending month order, as the state keeps them */
+		rc = task_month(g, c, cs, mt + i, j - i, dir, prev_dir, &pages[--m], names, out);
+		char mon[16], label[32];
+		fmt_month(mon, mt[i].month);
+		fmt_month_name(label, mt[i].month);
+		json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:I,s:I}", "month", mon, "label", label, "tasks",
+						      (json_int_t)(j - i), "open", (json_int_t)open, "closed",
+						      (json_int_t)(j - i - (size_t)open)));
+		i = j;
+	}
+	free(mt);
+	free(cs->months);
+	cs->months = pages;
+	cs->nmonths = nmonths;
+	if (rc == 0) {
+		char nb[64];
+		json_t *d = json_pack("{s:s,s:o,s:I,s:b}", "name", display_name(c, nb, sizeof nb), "months", list,
+				      "tasks", (json_int_t)ntasks, "has_tasks", ntasks > 0);
+		if (cs->last_at)
+			json_object_set_new(d, "through", jtime(cs->last_at));
+		buf_reset(out);
+		rc = render_to(g, "reports/tasks", d, out);
+		json_decref(d);
+		if (rc == 0)
+			rc = write_or_link(g, dir, prev_dir, "tasks.html", out, &cs->file_hash[1]);
+		g->pages++;
+	} else {
+		json_decref(list);
+	}
+	return rc;
+}
+
 int render_client(Gen *g, const ClientRow *c, ClientState *cs, const size_t *tasks, size_t ntasks,
-		  const Agg *agg_in, const char *dir, const char *prev_dir)
+		  const Agg *agg_in, const char *dir, const char *prev_dir, int reused)
 {
 	Agg *agg = (Agg *)agg_in; /* percentiles sort its vectors in place */
 	char nb[64];
@@ -716,38 +896,19 @@ int render_client(Gen *g, const ClientRow *c, ClientState *cs, const size_t *tas
 		g->pages++;
 	}
 
-	/* every task, newest first */
-	if (rc == 0) {
-		for (size_t i = 0; i < ntasks; i++)
-			pick[i] = tasks[ntasks - 1 - i];
-		task_rows(g, &rows, pick, ntasks, 1);
-		json_t *dl = json_pack("{s:s,s:o,s:I,s:b}", "name", name, "task_rows", jbuf(&rows), "tasks",
-				       (json_int_t)ntasks, "has_tasks", ntasks > 0);
-		if (cs->last_at)
-			json_object_set_new(dl, "through", jtime(cs->last_at));
-		buf_reset(&out);
-		rc = render_to(g, "reports/tasks", dl, &out);
-		json_decref(dl);
-		if (rc == 0) {
-			rc = write_or_link(g, dir, prev_dir, "tasks.html", &out, &cs->file_hash[1]);
-			g->pages++;
-		}
-	}
 	free(pick);
 	buf_free(&rows);
 
-	/* CSV exports */
-	if (rc == 0) {
-		buf_reset(&out);
-		tasks_csv(g, &out, tasks, ntasks);
-		rc = write_or_link(g, dir, prev_dir, "tasks.csv", &out, &cs->file_hash[2]);
-	}
+	/* The task list: a page and a CSV per month, and an index of months */
+	Names names = {0};
+	if (rc == 0)
+		rc = task_months(g, c, cs, tasks, ntasks, dir, prev_dir, &names, &out);
 	if (rc == 0) {
 		buf_reset(&out);
 		buf_puts(&out, "month,model,calls,prompt_tokens,completion_tokens,total_tokens,estimated_cost_usd\r\n");
 		for (size_t i = 0; i < cs->nusage; i++)
 			usage_csv_line(g, &out, &cs->usage[i]);
-		rc = write_or_link(g, dir, prev_dir, "usage.csv", &out, &cs->file_hash[3]);
+		rc = write_or_link(g, dir, prev_dir, "usage.csv", &out, &cs->file_hash[2]);
 	}
 
 	/* Atom feed: the notable events, newest first. */
@@ -784,10 +945,17 @@ int render_client(Gen *g, const ClientRow *c, ClientState *cs, const size_t *tas
 		rc = render_to(g, "reports/feed", f, &out);
 		json_decref(f);
 		if (rc == 0)
-			rc = write_or_link(g, dir, prev_dir, "feed.atom", &out, &cs->file_hash[4]);
+			rc = write_or_link(g, dir, prev_dir, "feed.atom", &out, &cs->file_hash[3]);
 	}
 	buf_free(&out);
 	json_decref(d);
+	if (rc == 0 && reused) {
+		static const char *const fixed[] = {"index.html", "tasks.html", "usage.csv", "feed.atom", "tasks"};
+		for (size_t i = 0; i < ARRAY_LEN(fixed); i++)
+			names_add(&names, fixed[i]);
+		rc = site_prune(dir, (const char *const *)names.v, names.n);
+	}
+	names_free(&names);
 	return rc;
 }
 

@@ -7,7 +7,8 @@
  *   index.html, usage.csv          the overview (administrators)
  *   clients/ID -> ../v/ID-N        one symlink per client: its report
  *   v/ID-N/                        one version of a client's report:
- *       index.html tasks.html tasks.csv usage.csv feed.atom
+ *       index.html tasks.html usage.csv feed.atom
+ *       tasks-YYYY-MM.html, .csv   its task list, a month a file
  *       tasks -> ../../t/ID-G      its task pages
  *   t/ID-G/TASK.html               a client's task timelines
  *   .gen/state, .gen/lock          the generator's own state and lock
@@ -41,9 +42,17 @@
  * second) cannot afford.
  *
  * A version or page directory that stopped being referenced is kept for
- * GEN_GRACE_MS (a request that resolved the link just before the swap
- * still finds its file, see fcgi/page_reports.c), then deleted by a later
- * run.  Directories nothing refers to (a crashed run's) are deleted too.
+ * a grace period (30 s, SWITCHBOARD_GEN_GRACE_SECONDS): a request that
+ * resolved the link just before the swap still finds its file (see
+ * fcgi/page_reports.c).  After that, a client's newest replaced version
+ * is kept as its *spare* for GEN_SPARE_MS (10 minutes): the
+ * next new version of that client is the spare renamed, its files
+ * overwritten in place (site_write_over) or re-linked, instead of a new
+ * directory of new files.  Creating and deleting files is most of what
+ * publishing a report costs (allocating and freeing inodes and blocks), so
+ * a client whose report changes every run reuses the same two directories
+ * and files.  Other replaced directories are deleted by a later run, as
+ * are directories nothing refers to (a crashed run's).
  */
 #include "gen.h"
 
@@ -57,7 +66,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define GEN_GRACE_MS 30000
+#define GEN_SPARE_MS 600000
+
+/* The grace period: 30 s, or SWITCHBOARD_GEN_GRACE_SECONDS. */
+static int64_t grace_ms(void)
+{
+	static int64_t ms = -1;
+	if (ms < 0) {
+		const char *v = getenv("SWITCHBOARD_GEN_GRACE_SECONDS");
+		long long secs = v && *v ? strtoll(v, NULL, 10) : 30;
+		ms = secs < 0 ? 0 : secs > 86400 ? 86400000 : secs * 1000;
+	}
+	return ms;
+}
 
 int site_mkdirs(const char *path)
 {
@@ -124,6 +145,65 @@ int site_write_atomic(const char *path, const char *data, size_t len)
 	return 0;
 }
 
+static int rm_at(int dirfd, const char *name);
+
+int site_write_over(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		/* Only a regular file no other version links to is ours to
+		 * overwrite; the tail is cut after the new bytes are in, so
+		 * blocks are reused rather than freed and allocated again. */
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) {
+			int rc = write_all(fd, data, len) == 0 && ftruncate(fd, (off_t)len) == 0 ? 0 : -1;
+			if (close(fd) != 0)
+				rc = -1;
+			if (rc != 0)
+				fprintf(stderr, "switchboard-gen: cannot write %s: %s\n", path, strerror(errno));
+			return rc;
+		}
+		close(fd);
+	}
+	if (unlink(path) != 0 && errno != ENOENT) {
+		fprintf(stderr, "switchboard-gen: cannot replace %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return site_write(path, data, len);
+}
+
+int site_link_over(const char *from, const char *to)
+{
+	struct stat a, b;
+	if (lstat(to, &b) == 0) {
+		if (stat(from, &a) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			return 0; /* the same file already */
+		if (unlink(to) != 0)
+			return -1;
+	}
+	return link(from, to);
+}
+
+int site_prune(const char *dir, const char *const *keep, size_t nkeep)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	int fd = dirfd(d), rc = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		size_t i = 0;
+		while (i < nkeep && strcmp(keep[i], de->d_name) != 0)
+			i++;
+		if (i == nkeep && rm_at(fd, de->d_name) != 0)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
 static int rm_at(int dirfd, const char *name)
 {
 	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
@@ -172,6 +252,9 @@ int site_link_tasks(Gen *g, int64_t client_id, int64_t version, int64_t tgen)
 	char target[64], link[PATH_MAX];
 	snprintf(target, sizeof target, "../../t/%lld-%lld", (long long)client_id, (long long)tgen);
 	snprintf(link, sizeof link, "%s/v/%lld-%lld/tasks", g->out, (long long)client_id, (long long)version);
+	if (site_version_tasks(g, client_id, version) == tgen)
+		return 0; /* (a reused version that links there already) */
+	unlink(link);
 	if (symlink(target, link) != 0) {
 		fprintf(stderr, "switchboard-gen: cannot link %s: %s\n", link, strerror(errno));
 		return -1;
@@ -252,6 +335,32 @@ int site_unlink_client(Gen *g, int64_t client_id)
 	site_retire(g, RET_TASKS, client_id, tgen);
 	g->removed++;
 	return 0;
+}
+
+static int past_grace(const Retired *r, int64_t now)
+{
+	return now - r->retired_at >= grace_ms() || r->retired_at > now;
+}
+
+int64_t site_spare(Gen *g, int64_t client_id, int64_t now)
+{
+	int64_t best = 0;
+	for (size_t i = 0; i < g->nretired; i++) {
+		const Retired *r = &g->retired[i];
+		if (r->kind == RET_VERSION && r->client_id == client_id && r->number > best && past_grace(r, now))
+			best = r->number;
+	}
+	return best;
+}
+
+void site_unretire(Gen *g, int kind, int64_t client_id, int64_t number)
+{
+	for (size_t i = 0; i < g->nretired; i++)
+		if (g->retired[i].kind == kind && g->retired[i].client_id == client_id &&
+		    g->retired[i].number == number) {
+			g->retired[i] = g->retired[--g->nretired];
+			return;
+		}
 }
 
 static int is_retired(Gen *g, int kind, long long cid, long long n)
@@ -355,10 +464,18 @@ void site_cleanup(Gen *g, int64_t budget_ms)
 	int64_t now = now_ms(), deadline = mono_ms() + budget_ms;
 	char *trash = xasprintf("%s/.gen/trash", g->out);
 	site_mkdirs(trash);
+	/* A client's spare is its newest version past the grace period,
+	 * until it has waited GEN_SPARE_MS. */
+	unsigned char *spare = xcalloc(g->nretired + 1, 1);
+	for (size_t i = 0; i < g->nretired; i++) {
+		const Retired *r = &g->retired[i];
+		spare[i] = r->kind == RET_VERSION && r->retired_at <= now && now - r->retired_at < GEN_SPARE_MS &&
+			   past_grace(r, now) && site_spare(g, r->client_id, now) == r->number;
+	}
 	size_t k = 0;
 	for (size_t i = 0; i < g->nretired; i++) {
 		Retired *r = &g->retired[i];
-		if (now - r->retired_at >= GEN_GRACE_MS || r->retired_at > now) {
+		if (past_grace(r, now) && !spare[i]) {
 			char *dir = r->kind == RET_VERSION ? site_version_dir(g, r->client_id, r->number)
 							   : site_tasks_dir(g, r->client_id, r->number);
 			to_trash(g, dir);
@@ -368,6 +485,7 @@ void site_cleanup(Gen *g, int64_t budget_ms)
 		}
 	}
 	g->nretired = k;
+	free(spare);
 	int64_t *keep = xmalloc((g->nretired + 1) * 2 * sizeof *keep);
 	size_t nkeep = 0;
 	for (size_t i = 0; i < g->nretired; i++) {

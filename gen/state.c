@@ -35,8 +35,8 @@ typedef struct {
 	int64_t id;
 	uint64_t row_hash, time_hash;
 	int64_t version, last_at;
-	uint64_t ndays, nfeed, nusage;
-	uint64_t file_hash[5];
+	uint64_t ndays, nfeed, nusage, nmonths;
+	uint64_t file_hash[4];
 } ClientHead;
 
 static const char MAGIC[8] = {'S', 'B', 'G', 'E', 'N', 'S', 'T', '\n'};
@@ -82,11 +82,12 @@ int state_save(Gen *g, const char *path)
 	for (size_t i = 0; i < g->ncstates; i++) {
 		ClientState *cs = &g->cstates[i];
 		ClientHead ch = {cs->id, cs->row_hash, cs->time_hash, cs->version, cs->last_at,
-				 cs->ndays, cs->nfeed, cs->nusage, {0}};
+				 cs->ndays, cs->nfeed, cs->nusage, cs->nmonths, {0}};
 		memcpy(ch.file_hash, cs->file_hash, sizeof ch.file_hash);
 		put(&w, &ch, sizeof ch);
 		put(&w, cs->days, cs->ndays * sizeof *cs->days);
 		put(&w, cs->feed, cs->nfeed * sizeof *cs->feed);
+		put(&w, cs->months, cs->nmonths * sizeof *cs->months);
 		for (size_t k = 0; k < cs->nusage; k++) {
 			UsageCount *u = &cs->usage[k];
 			const char *model = gen_str(u->model);
@@ -186,7 +187,8 @@ int state_load(Gen *g, const char *path)
 		ClientState *cs = &g->cstates[i];
 		ClientHead ch;
 		take(&r, &ch, sizeof ch);
-		if (r.bad || ch.ndays > left / sizeof(DayCount) || ch.nfeed > FEED_MAX || ch.nusage > left / 16) {
+		if (r.bad || ch.ndays > left / sizeof(DayCount) || ch.nfeed > FEED_MAX || ch.nusage > left / 16 ||
+		    ch.nmonths > left / sizeof(MonthPage)) {
 			r.bad = 1;
 			break;
 		}
@@ -201,6 +203,9 @@ int state_load(Gen *g, const char *path)
 		take(&r, cs->days, ch.ndays * sizeof *cs->days);
 		cs->nfeed = ch.nfeed;
 		take(&r, cs->feed, ch.nfeed * sizeof *cs->feed);
+		cs->nmonths = ch.nmonths;
+		cs->months = xmalloc((ch.nmonths ? ch.nmonths : 1) * sizeof *cs->months);
+		take(&r, cs->months, ch.nmonths * sizeof *cs->months);
 		cs->nusage = cs->capusage = ch.nusage;
 		cs->usage = xcalloc(ch.nusage ? ch.nusage : 1, sizeof *cs->usage);
 		for (size_t k = 0; k < ch.nusage && !r.bad; k++) {

@@ -113,6 +113,15 @@ sb_stop() {
     fi
 }
 # sb_log: the server's error log (request log lines, program messages).
+# report_tasks_csv DIR: a client report's tasks.csv as the program serves
+# it: the monthly tasks-YYYY-MM.csv files in month order under one header.
+report_tasks_csv() {
+    local f first=1
+    for f in "$1"/tasks-*.csv; do
+        [ -e "$f" ] || continue
+        if [ $first = 1 ]; then cat "$f"; first=0; else tail -n +2 "$f"; fi
+    done
+}
 sb_log() { cat "$SB_TMP/error.log" 2>/dev/null; }
 
 # http METHOD PATH [curl args...]: prints "STATUS\nBODY"; headers in $SB_TMP/h

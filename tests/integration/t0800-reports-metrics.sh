@@ -4,7 +4,7 @@
 # says what happens to each task): first response before and after the
 # SLA target, tasks with no reply yet (past the target and within it), a
 # reopened task, AI drafts sent as written / edited / rejected, a
-# classifier correction, usage and cost.  Read from tasks.csv, usage.csv,
+# classifier correction, usage and cost.  Read from the task CSVs, usage.csv,
 # the client's page, the feed and the overview.
 . "$(dirname "$0")/../lib.sh"
 sb_env
@@ -18,11 +18,11 @@ ok $? "fixture loaded"
 SITE=$SB_TMP/site
 out=$("$SB_GEN" --out "$SITE" 2>&1)
 ok $? "switchboard-gen builds the site"
-like "$out" "full build .*: 12 pages" "a first run is a full build: 7 task pages, 2 per client, the overview"
+like "$out" "full build .*: 14 pages" "a first run is a full build: 7 task pages, 3 per client (report, task list, its one month), the overview"
 
 C1=$SITE/clients/1
 C2=$SITE/clients/2
-# csv FILE TASK COLUMN: one cell of tasks.csv
+# csv FILE TASK COLUMN: one cell of a task CSV
 csv() {
     python3 - "$1" "$2" "$3" <<'PY'
 import csv, sys
@@ -31,7 +31,9 @@ for row in csv.DictReader(open(sys.argv[1], newline='')):
         print(row[sys.argv[3]])
 PY
 }
-t() { csv "$C1/tasks.csv" "$@"; }
+# (tasks.csv as served: the monthly CSV files under one header)
+t() { report_tasks_csv "$C1" > "$SB_TMP/c1-tasks.csv"; csv "$SB_TMP/c1-tasks.csv" "$@"; }
+report_tasks_csv "$C2" > "$SB_TMP/c2-tasks.csv"
 
 # 101: a person replied after 45 min, within the urgent target (1 h).
 is "$(t 101 first_response_seconds)" 2700 "101: first response after 45 min"
@@ -67,8 +69,8 @@ is "$(t 106 first_response_by)" ai "106: the AI draft, sent as written"
 is "$(t 106 messages_in)/$(t 106 replies_sent)/$(t 106 ai_replies)/$(t 106 human_replies)" "2/2/1/1" "106: two messages in, two replies (AI and person)"
 is "$(t 106 resolution_seconds)" 14400 "106: resolved in 4 h"
 
-is "$(csv "$C2/tasks.csv" 201 sla)" pending "client 2: its task is 2 s old: pending"
-is "$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.DictReader(open(sys.argv[1]))))' "$C1/tasks.csv")" 6 "client 1's CSV has its 6 tasks and no others"
+is "$(csv "$SB_TMP/c2-tasks.csv" 201 sla)" pending "client 2: its task is 2 s old: pending"
+is "$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.DictReader(open(sys.argv[1]))))' "$SB_TMP/c1-tasks.csv")" 6 "client 1's CSV has its 6 tasks and no others"
 
 # Client 1's page: medians and percentiles (nearest rank), SLA attainment,
 # AI/human shares, review outcomes, override rate, reopen rate.

@@ -2,7 +2,8 @@
 # t0810-reports-incremental: an incremental build equals a full build,
 # byte for byte, after rounds of random changes (new activity, tasks
 # closed, titles and client names edited behind the program's back, usage,
-# a task and a client deleted); pages of things that are gone are removed;
+# a task and a client deleted), also when a report version is made from a
+# replaced one (its spare); pages of things that are gone are removed;
 # a run with nothing new writes nothing; the database is never written; a
 # run that finds another one running leaves; readers never see a partial
 # page; no temporary files are left behind.
@@ -79,6 +80,23 @@ for round in 1 2 3 4 5; do
         ;;
     esac
 done
+
+# Replaced versions are reused: with no grace period a client's previous
+# version becomes its spare at once, and its next version is made from it
+# (the directory renamed, its files overwritten in place); every round
+# still equals a full build.
+busy=$(sql "SELECT client_id FROM tasks GROUP BY client_id ORDER BY count(*) DESC LIMIT 1")
+inodes=()
+for round in 1 2 3 4; do
+    "$SB_BIN" seed-demo --append --events 80 --seed $((300 + round)) >/dev/null
+    sql "UPDATE clients SET name = 'Spare Round $round' WHERE id = $busy"
+    SWITCHBOARD_GEN_GRACE_SECONDS=0 "$SB_GEN" --out "$A" --quiet
+    inodes+=("$(stat -L -c %i "$A/clients/$busy/index.html")")
+    same "made from a spare, round $round"
+done
+is "${inodes[2]} ${inodes[3]}" "${inodes[0]} ${inodes[1]}" "a busy client's versions take turns in two directories (the same index.html inodes two rounds apart)"
+nv=$(ls "$A/v" | grep -c "^$busy-")
+is "$nv" 2 "and it has two version directories, not one per run"
 
 # --full over an existing site equals a fresh one.
 "$SB_GEN" --out "$A" --full --quiet

@@ -52,6 +52,15 @@ like "$(header Content-Type)" 'application/atom\+xml' "the feed's type"
 r=$(http GET /reports/clients/2/tasks.csv)
 like "$(header Content-Type)" 'text/csv' "CSV's type"
 like "$(header Content-Disposition)" 'filename="client-2-tasks.csv"' "CSV downloads with a name"
+csv_rows=$(body_of "$r" | python3 -c 'import csv, sys; r = list(csv.reader(sys.stdin)); print(r[0][0], len(r) - 1, len({x[0] for x in r[1:]}))')
+is "$csv_rows" "task_id $(sql "SELECT count(*) FROM tasks WHERE client_id = 2") $(sql "SELECT count(*) FROM tasks WHERE client_id = 2")" \
+    "tasks.csv: one header, then every task of the client once (its months put together)"
+month=$(sql "SELECT strftime('%Y-%m', min(created_at) / 1000, 'unixepoch') FROM tasks WHERE client_id = 2")
+r=$(http GET "/reports/clients/2/tasks-$month.html")
+is "$(status_of "$r")" 200 "a month of the task list"
+like "$(body_of "$r")" "Tasks opened in" "the month's page"
+r=$(http GET "/reports/clients/2/tasks-$month.csv")
+like "$(header Content-Disposition)" "filename=\"client-2-tasks-$month.csv\"" "a month's CSV downloads with a name"
 is "$(status_of "$(http HEAD /reports/clients/2/index.html -I)")" 200 "HEAD works"
 
 # Paths outside the whitelist.
@@ -59,6 +68,7 @@ for p in "/reports/clients/1/..%2F..%2F.gen%2Fstate" "/reports/clients/1/tasks/.
          "/reports/clients/1/.gen" "/reports/clients/1/tasks/$t1.html.bak" "/reports/clients/1/tasks/0$t1.html" \
          "/reports/clients/1/tasks/-1.html" "/reports/clients/1/%2e%2e/2/index.html" "/reports/clients/1%2F..%2F2/" \
          "/reports/clients/01/" "/reports/clients/1/index.HTML" "/reports/.gen/state" "/reports/v" \
+         "/reports/clients/1/tasks-2026-1.html" "/reports/clients/1/tasks-2026-01.htm" "/reports/clients/1/tasks-..-01.csv" \
          "/reports/clients/1/tasks/$t2.html" "/reports/clients/99/" "/reports/share/..%2Fclients/"; do
     s=$(status_of "$(http GET "$p")")
     case $s in 404|400|403) ok 0 "refused: $p ($s)" ;; *) ok 1 "refused: $p (got $s)" ;; esac

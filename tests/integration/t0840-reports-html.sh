@@ -22,7 +22,8 @@ SITE=$SWITCHBOARD_DATA/site
 ok $? "site built"
 c=$(sql "SELECT client_id FROM tasks GROUP BY client_id ORDER BY count(*) DESC LIMIT 1")
 C=$(readlink -f "$SITE/clients/$c")
-pages=("$SITE/index.html" "$C/index.html" "$C/tasks.html")
+month=$(ls "$C" | grep -m1 '^tasks-.*\.html$')
+pages=("$SITE/index.html" "$C/index.html" "$C/tasks.html" "$C/$month")
 for t in $(sql "SELECT id FROM tasks WHERE client_id = $c ORDER BY random() LIMIT 4"); do pages+=("$C/tasks/$t.html"); done
 # The dynamic report pages (share links, an agent's list), through HTTP.
 sb_user admin admin-password-1 --admin
@@ -57,7 +58,8 @@ else
     skip "html-validate is not installed (make browser-deps)"
 fi
 
-python3 - "$C/feed.atom" "$C/tasks.csv" "$C/usage.csv" "$SITE/usage.csv" <<'PY'
+report_tasks_csv "$C" > "$SB_TMP/tasks.csv"
+python3 - "$C/feed.atom" "$SB_TMP/tasks.csv" "$C/usage.csv" "$SITE/usage.csv" "$C"/tasks-*.csv <<'PY'
 import csv, sys, xml.etree.ElementTree as E
 ns = "{http://www.w3.org/2005/Atom}"
 feed = E.parse(sys.argv[1]).getroot()
