@@ -131,8 +131,37 @@ typedef struct {
 	int64_t *spare;        /* per client: its spare version to reuse, 0 none */
 	Agg *aggs;
 	Agg total;
-	Buf scratch;           /* task pages rendered one at a time */
 } Work;
+
+/* What a thread of par_for keeps between the task pages it renders. */
+typedef struct {
+	Ev **list;
+	size_t cap;
+	Buf scratch;
+} PerThread;
+
+static Ev **per_thread_list(PerThread *pt, size_t n)
+{
+	if (n > pt->cap) {
+		pt->cap = n > 64 ? n * 2 : 64;
+		pt->list = xrealloc(pt->list, pt->cap * sizeof *pt->list);
+	}
+	return pt->list;
+}
+
+static PerThread *per_thread_new(void)
+{
+	return xcalloc((size_t)gen_threads(), sizeof(PerThread));
+}
+
+static void per_thread_free(PerThread *per)
+{
+	for (int t = 0; t < gen_threads(); t++) {
+		free(per[t].list);
+		buf_free(&per[t].scratch);
+	}
+	free(per);
+}
 
 static void group_tasks(Gen *g, Work *w)
 {
@@ -177,7 +206,7 @@ static const char *task_dir(Gen *g, Work *w, size_t c)
 static void client_agg(Gen *g, Work *w, size_t c)
 {
 	agg_free(&w->aggs[c]);
-	i64_reserve(&w->aggs[c].frt_all, w->ctask_start[c + 1] - w->ctask_start[c]);
+	agg_reserve(&w->aggs[c], g->recs, w->ctasks + w->ctask_start[c], w->ctask_start[c + 1] - w->ctask_start[c]);
 	for (size_t k = w->ctask_start[c]; k < w->ctask_start[c + 1]; k++)
 		agg_add(&w->aggs[c], &g->recs[w->ctasks[k]], &g->set, g->as_of);
 }
@@ -191,9 +220,7 @@ static int agg_item(void *arg, size_t k, int thread)
 	Gen *g = ((void **)arg)[0];
 	Work *w = ((void **)arg)[1];
 	if (k == 0) {
-		/* room for every value up front: no growing in the loop */
-		i64_reserve(&w->total.frt_all, g->nrows);
-		i64_reserve(&w->total.res_all, g->nrows);
+		agg_reserve(&w->total, g->recs, w->ctasks, w->ctask_start[g->nclients]);
 		for (size_t i = 0; i < w->ctask_start[g->nclients]; i++)
 			agg_add(&w->total, &g->recs[w->ctasks[i]], &g->set, g->as_of);
 		return 0;
@@ -309,21 +336,62 @@ static int publish_all(Gen *g, Work *w, const size_t *todo, size_t n)
 	return rc;
 }
 
-/* Render task row i from its events read again from the database. */
-static int render_from_db(Gen *g, Work *w, size_t i, int atomic)
+/* The incremental build's changed task pages: their events are read
+ * again from the database (one connection: in order, before), then
+ * metrics and pages are made on par_for's threads. */
+typedef struct {
+	Gen *g;
+	Work *w;
+	const size_t *rows; /* row indices */
+	Ev **evs;           /* per changed task: its events */
+	const long *nevs;
+	PerThread *per;
+} Changed;
+
+static int changed_page(void *arg, size_t k, int thread)
 {
-	Ev *evs = NULL;
-	long n = load_task_events(g, g->rows[i].id, &evs);
-	if (n < 0)
-		return -1;
-	Ev **ptrs = xmalloc(((size_t)n + 1) * sizeof *ptrs);
-	for (long k = 0; k < n; k++)
-		ptrs[k] = &evs[k];
-	task_metrics(&g->rows[i], ptrs, (size_t)n, &g->recs[i]);
-	const char *dir = task_dir(g, w, (size_t)w->task_client[i]);
-	int rc = dir ? render_task(g, &g->rows[i], &g->recs[i], ptrs, (size_t)n, dir, atomic, &w->scratch) : -1;
-	free(ptrs);
+	Changed *ch = arg;
+	Gen *g = ch->g;
+	size_t i = ch->rows[k], n = (size_t)ch->nevs[k], c = (size_t)ch->w->task_client[i];
+	Ev **ptrs = per_thread_list(&ch->per[thread], n + 1);
+	for (size_t e = 0; e < n; e++)
+		ptrs[e] = &ch->evs[k][e];
+	task_metrics(&g->rows[i], ptrs, n, &g->recs[i]);
+	/* pages of a directory readers see are replaced through a temporary name */
+	return render_task(g, &g->rows[i], &g->recs[i], ptrs, n, ch->w->tdir[c], ch->w->tgen[c] != g->run,
+			   &ch->per[thread].scratch);
+}
+
+static int render_changed(Gen *g, Work *w)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < g->nrows; i++)
+		n += w->tdirty[i];
+	size_t *rows = xmalloc((n + 1) * sizeof *rows);
+	Ev **evs = xcalloc(n + 1, sizeof *evs);
+	long *nevs = xcalloc(n + 1, sizeof *nevs);
+	int rc = 0;
+	size_t k = 0;
+	for (size_t i = 0; i < g->nrows && rc == 0; i++) {
+		if (!w->tdirty[i])
+			continue;
+		rows[k] = i;
+		nevs[k] = load_task_events(g, g->rows[i].id, &evs[k]);
+		if (nevs[k] < 0 || !task_dir(g, w, (size_t)w->task_client[i]))
+			rc = -1;
+		k++;
+	}
+	g->dirty_tasks += n;
+	if (rc == 0) {
+		Changed ch = {g, w, rows, evs, nevs, per_thread_new()};
+		rc = par_for(n, 8, changed_page, &ch);
+		per_thread_free(ch.per);
+	}
+	for (size_t j = 0; j < k; j++)
+		free(evs[j]);
 	free(evs);
+	free(nevs);
+	free(rows);
 	return rc;
 }
 
@@ -448,12 +516,6 @@ static void apply_usage(Gen *g, int64_t client, int64_t at, const char *model, i
 /* The full build's task pages, on par_for's threads: task i's events
  * are read from the lists full_event built (nothing changes them now). */
 typedef struct {
-	Ev **list;
-	size_t cap;
-	Buf scratch;
-} PerThread;
-
-typedef struct {
 	Gen *g;
 	Work *w;
 	Full *f;
@@ -472,13 +534,8 @@ static int full_page(void *arg, size_t i, int thread)
 		return 0;
 	}
 	size_t n = 0;
-	for (int32_t k = fp->f->head[i]; k >= 0; k = fp->f->next[k]) {
-		if (n == pt->cap) {
-			pt->cap = pt->cap ? pt->cap * 2 : 64;
-			pt->list = xrealloc(pt->list, pt->cap * sizeof *pt->list);
-		}
-		pt->list[n++] = &fp->f->evs[k];
-	}
+	for (int32_t k = fp->f->head[i]; k >= 0; k = fp->f->next[k], n++)
+		per_thread_list(pt, n + 1)[n] = &fp->f->evs[k];
 	n = ev_sort_unique(pt->list, n);
 	task_metrics(&g->rows[i], pt->list, n, &g->recs[i]);
 	return render_task(g, &g->rows[i], &g->recs[i], pt->list, n, fp->w->tdir[fp->w->task_client[i]], 0,
@@ -528,13 +585,9 @@ static int build_full(Gen *g, Work *w)
 		if (!task_dir(g, w, c))
 			return -1;
 	}
-	FullPages fp = {g, w, &f, xcalloc((size_t)gen_threads(), sizeof *fp.per)};
+	FullPages fp = {g, w, &f, per_thread_new()};
 	int rc = par_for(g->nrows, 256, full_page, &fp);
-	for (int t = 0; t < gen_threads(); t++) {
-		free(fp.per[t].list);
-		buf_free(&fp.per[t].scratch);
-	}
-	free(fp.per);
+	per_thread_free(fp.per);
 	if (rc != 0)
 		return -1;
 	free(f.evs);
@@ -729,15 +782,8 @@ static int build_incremental(Gen *g, Work *w)
 		return -1;
 	gen_phase("new events and usage");
 
-	for (size_t i = 0; i < g->nrows; i++) {
-		if (!w->tdirty[i])
-			continue;
-		g->dirty_tasks++;
-		size_t c = (size_t)w->task_client[i];
-		if (render_from_db(g, w, i, w->tgen[c] != g->run) != 0)
-			return -1;
-	}
-
+	if (render_changed(g, w) != 0)
+		return -1;
 	gen_phase("changed task pages");
 	compute_aggs(g, w);
 	gen_phase("aggregates");
@@ -799,7 +845,6 @@ static void work_free(Gen *g, Work *w)
 	free(w->cdirty);
 	free(w->light);
 	free(w->spare);
-	buf_free(&w->scratch);
 	memset(w, 0, sizeof *w);
 }
 

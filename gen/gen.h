@@ -40,7 +40,8 @@
 #define CHART_DAYS 90     /* daily charts */
 #define CHART_WEEKS 52    /* weekly charts */
 #define ACCURACY_MONTHS 12
-#define CLIENT_TASKS_SHOWN 100 /* newest tasks listed on a client's index page */
+#define CLIENT_TASKS_SHOWN 20 /* newest tasks listed on a client's index page */
+#define CLIENT_OPEN_SHOWN 100 /* oldest open tasks listed there */
 
 enum { TYPE_BUG, TYPE_CONSULT, TYPE_FEATURE, TYPE_QUESTION, TYPE_OTHER, NTYPES };
 enum { URG_URGENT, URG_MEDIUM, URG_LOW, NURG };
@@ -250,6 +251,8 @@ typedef struct {
 } Agg;
 
 void agg_add(Agg *a, const TaskRec *t, const Settings *s, int64_t as_of);
+/* Room for agg_add of the tasks recs[idx[0 .. n - 1]]: no growing then. */
+void agg_reserve(Agg *a, const TaskRec *recs, const size_t *idx, size_t n);
 /* Only counts and frt_all: what the overview's row of a client and the
  * as-of dependent figures need (most clients are unchanged in a run). */
 void agg_add_light(Agg *a, const TaskRec *t, const Settings *s, int64_t as_of);

@@ -872,7 +872,7 @@ int render_client(Gen *g, const ClientRow *c, ClientState *cs, const size_t *tas
 	buf_grow(&rows, (ntasks + 1) * 320);
 	size_t *pick = xmalloc((ntasks + 1) * sizeof *pick), nopen = 0;
 	for (size_t i = 0; i < ntasks; i++)
-		if (g->rows[tasks[i]].status != ST_CLOSED && nopen < 500)
+		if (g->rows[tasks[i]].status != ST_CLOSED && nopen < CLIENT_OPEN_SHOWN)
 			pick[nopen++] = tasks[i];
 	size_t open_total = 0;
 	for (size_t i = 0; i < ntasks; i++)
@@ -886,7 +886,9 @@ int render_client(Gen *g, const ClientRow *c, ClientState *cs, const size_t *tas
 	json_object_set_new(d, "recent_rows", jbuf(&rows));
 	json_object_set_new(d, "has_open", json_boolean(nopen > 0));
 	json_object_set_new(d, "has_recent", json_boolean(ntasks > 0));
-	json_object_set_new(d, "open_more", json_boolean(open_total > 500));
+	if (open_total > CLIENT_OPEN_SHOWN)
+		json_object_set_new(d, "open_more", json_pack("{s:I,s:I}", "shown", (json_int_t)CLIENT_OPEN_SHOWN, "total",
+								(json_int_t)open_total));
 	json_object_set_new(d, "more_tasks", json_boolean(ntasks > CLIENT_TASKS_SHOWN));
 
 	Buf out = {0};

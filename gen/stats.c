@@ -137,6 +137,34 @@ static MonthAcc *month_slot(Agg *a, int32_t month)
 	return &a->months[lo];
 }
 
+void agg_reserve(Agg *a, const TaskRec *recs, const size_t *idx, size_t n)
+{
+	size_t fu[NURG] = {0}, ft[NTYPES] = {0}, ru[NURG] = {0}, rt[NTYPES] = {0}, f = 0, r = 0;
+	for (size_t k = 0; k < n; k++) {
+		const TaskRec *t = &recs[idx[k]];
+		if (t->first_response_at) {
+			fu[t->urgency]++;
+			ft[t->type]++;
+			f++;
+		}
+		if (t->status == ST_CLOSED && t->closed_at) {
+			ru[t->urgency]++;
+			rt[t->type]++;
+			r++;
+		}
+	}
+	for (int u = 0; u < NURG; u++) {
+		i64_reserve(&a->frt_urg[u], a->frt_urg[u].n + fu[u]);
+		i64_reserve(&a->res_urg[u], a->res_urg[u].n + ru[u]);
+	}
+	for (int t = 0; t < NTYPES; t++) {
+		i64_reserve(&a->frt_type[t], a->frt_type[t].n + ft[t]);
+		i64_reserve(&a->res_type[t], a->res_type[t].n + rt[t]);
+	}
+	i64_reserve(&a->frt_all, a->frt_all.n + f);
+	i64_reserve(&a->res_all, a->res_all.n + r);
+}
+
 void agg_add(Agg *a, const TaskRec *t, const Settings *s, int64_t as_of)
 {
 	agg_add_light(a, t, s, as_of);
