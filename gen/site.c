@@ -67,6 +67,7 @@
 #include <unistd.h>
 
 #define GEN_SPARE_MS 600000
+#define TRASH_MAX 1000 /* directories waiting to be deleted */
 
 /* The grace period: 30 s, or SWITCHBOARD_GEN_GRACE_SECONDS. */
 static int64_t grace_ms(void)
@@ -374,12 +375,9 @@ static int is_retired(Gen *g, int kind, long long cid, long long n)
 /* Deleting is slow (a full build's old pages are 100,000 files), so
  * directories to delete are first renamed into .gen/trash (instant), and
  * each run empties the trash for at most its time budget. */
-static unsigned moved_to_trash;
-
 static void to_trash(Gen *g, const char *path)
 {
 	static unsigned counter;
-	moved_to_trash++;
 	const char *base = strrchr(path, '/');
 	char *dst = xasprintf("%s/.gen/trash/%s.%ld.%u", g->out, base ? base + 1 : path, (long)getpid(), counter++);
 	if (rename(path, dst) != 0 && errno != ENOENT)
@@ -500,17 +498,23 @@ void site_cleanup(Gen *g, int64_t budget_ms)
 		trash_orphans(g, "t", RET_TASKS, keep, nkeep);
 	}
 	free(keep);
-	/* At least as many directories as this run put there go (so the trash
-	 * cannot grow run after run), then the backlog while time is left. */
+	/* Delete while the time budget lasts, and past it while the trash holds
+	 * more than TRASH_MAX directories: a run that replaced many versions
+	 * leaves some for the next ones, and the trash cannot grow run after
+	 * run. */
 	int fd = open(trash, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (d) {
 		struct dirent *de;
-		unsigned ops = 0, deleted = 0;
+		size_t n = 0, deleted = 0;
+		while ((de = readdir(d)))
+			n += de->d_name[0] != '.';
+		rewinddir(d);
+		unsigned ops = 0;
 		while ((de = readdir(d))) {
 			if (de->d_name[0] == '.')
 				continue;
-			int64_t until = deleted < moved_to_trash ? INT64_MAX : deadline;
+			int64_t until = n - deleted > TRASH_MAX ? INT64_MAX : deadline;
 			if (!rm_until(fd, de->d_name, until, &ops))
 				break;
 			deleted++;
