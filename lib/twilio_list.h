@@ -18,12 +18,17 @@
 /* Answers nonzero when `sid` already belongs to another message. */
 typedef int (*TwilioSidTaken)(void *ctx, const char *sid);
 
+/* Pages of 100 messages twilio_find_message reads at most. */
+#define TWILIO_LIST_MAX_PAGES 20
+
 /* Look for an outbound message to `to` with exactly `body`, created at or
  * after since_ms (unix ms), whose SID `taken` (when not NULL) does not
  * claim: the same text to the same number may have been sent before for
  * another message, and that SID is not this message's.  Returns 1 and
  * fills sid/status when found, 0 when Twilio has no such message, -1 when
- * the lookup failed (retry later; err filled). */
+ * the lookup failed or the list goes on past TWILIO_LIST_MAX_PAGES pages
+ * (retry later; err filled).  The list is read newest first, following
+ * next_page_uri. */
 int twilio_find_message(const TwilioConf *conf, const char *to, const char *body, int64_t since_ms,
 			TwilioSidTaken taken, void *ctx, char sid[64], char status[32], char *err, size_t errlen);
 

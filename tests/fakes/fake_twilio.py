@@ -10,11 +10,14 @@ as one JSON line in FILE: {"time", "method", "path", "form", "auth_ok",
 "mode", "content_type"}.  Test
 endpoints:
 
-  POST /_control   {"mode": "ok"|"429"|"500"|"error21211"|"hang", "count": K}
-                   the next K API requests get that behaviour (default K=1)
+  POST /_control   {"mode": "ok"|"429"|"500"|"error21211"|"hang", "count": K,
+                    "page_size_max": P}
+                   the next K API requests get that behaviour (default K=1);
+                   lists are cut into pages of at most P (default 1000)
   GET  /_log       the log lines (application/x-ndjson)
 
-It also lists (GET .../Messages.json?To=&From=&DateSent>=&PageSize=) and
+It also lists (GET .../Messages.json?To=&From=&DateSent>=&PageSize=&Page=,
+newest first, with next_page_uri) and
 fetches (GET .../Messages/{Sid}.json) the messages it created, including
 those whose creation the client gave up on during "hang".
   POST /_callback  {"url": U, "MessageSid": S, "MessageStatus": ST,
@@ -64,6 +67,7 @@ class State:
         self.count = 0
         self.last_account = "AC" + "0" * 32
         self.messages = []  # created messages, newest first, as Twilio lists them
+        self.page_size_max = 1000  # Twilio's; lower it to test paging
         open(log_path, "a").close()
 
     def next_mode(self):
@@ -214,17 +218,31 @@ class Handler(BaseHTTPRequestHandler):
                     and (not q.get("DateSent>") or day(m) >= q["DateSent>"])
                     and (not q.get("DateSent<") or day(m) <= q["DateSent<"]))
 
-        size = max(1, min(1000, int(q.get("PageSize") or 50)))
-        msgs = self.server.state.find_messages(account, keep)[:size]
+        state = self.server.state
+        size = max(1, min(state.page_size_max, int(q.get("PageSize") or 50)))
+        try:
+            page = max(0, int(q.get("Page") or 0))
+        except ValueError:
+            page = 0
+        found = state.find_messages(account, keep)
+        msgs = found[page * size:(page + 1) * size]
+        path = self.path.split("?", 1)[0]
+
+        def page_uri(n):
+            rest = [(k, v) for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True)
+                    if k not in ("Page", "PageToken", "PageSize")]
+            rest += [("PageSize", str(size)), ("Page", str(n)), ("PageToken", "PASM%032d" % n)]
+            return path + "?" + urllib.parse.urlencode(rest)
+
         self.reply(200, {
             "messages": msgs,
-            "end": max(0, len(msgs) - 1),
-            "first_page_uri": self.path,
-            "next_page_uri": None,
-            "page": 0,
+            "end": page * size + max(0, len(msgs) - 1),
+            "first_page_uri": page_uri(0),
+            "next_page_uri": page_uri(page + 1) if (page + 1) * size < len(found) else None,
+            "page": page,
             "page_size": size,
-            "previous_page_uri": None,
-            "start": 0,
+            "previous_page_uri": page_uri(page - 1) if page > 0 else None,
+            "start": page * size,
             "uri": self.path,
         })
 
@@ -260,8 +278,10 @@ class Handler(BaseHTTPRequestHandler):
             req = json.loads(body or b"{}")
             mode = req.get("mode", "ok")
             count = int(req.get("count", 1))
-        except (ValueError, AttributeError):
+            page_size_max = int(req.get("page_size_max", self.server.state.page_size_max))
+        except (ValueError, AttributeError, TypeError):
             return self.reply(400, {"error": "bad JSON"})
+        self.server.state.page_size_max = max(1, min(1000, page_size_max))
         if mode not in MODES:
             return self.reply(400, {"error": "unknown mode", "modes": MODES})
         self.server.state.set_mode(mode, count)

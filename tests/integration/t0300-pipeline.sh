@@ -109,6 +109,18 @@ drain; sleep 0.5; drain
 is "$(sql "SELECT status FROM messages WHERE body='through a hung connection'")" accepted "hung request: message adopted"
 is "$(creates "through a hung connection")" 1 "hung request: sent exactly once"
 
+# The Messages list is read a page at a time, newest first, following
+# next_page_uri: a hung message with newer ones to the same number is found
+# on a later page, not sent again.
+fake_control twilio '{"mode":"hang","count":1,"page_size_max":2}'
+send_reply "hung, then found on a later page" +14155550100
+for i in 1 2 3; do send_reply "newer message $i" +14155550100; done
+drain; sleep 0.5; drain
+is "$(sql "SELECT status FROM messages WHERE body='hung, then found on a later page'")" accepted "hung request, newer messages after it: adopted"
+is "$(creates "hung, then found on a later page")" 1 "and sent exactly once"
+ok $(grep -q '"path": "[^"]*/Messages.json?[^"]*&Page=1&' "$SB_TMP/fake_twilio.log"; echo $?) "the lookup followed next_page_uri to the next page"
+fake_control twilio '{"mode":"ok","count":0,"page_size_max":1000}'
+
 # SIGKILL the worker while it waits on Twilio; after the lease expires a new
 # worker finishes the job without sending twice.
 fake_control twilio '{"mode":"hang","count":1}'
