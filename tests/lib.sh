@@ -113,6 +113,18 @@ sb_stop() {
     fi
 }
 # sb_log: the server's error log (request log lines, program messages).
+# worker: one `switchboard worker --once` (its log in $SB_TMP/worker.log).
+worker() { "$SB_BIN" worker --once >/dev/null 2>>"$SB_TMP/worker.log"; }
+# drain_until QUERY WANT: run the worker until QUERY prints WANT (15 s at most)
+drain_until() {
+    for _ in $(seq 75); do
+        worker
+        [ "$(sql "$1")" = "$2" ] && return 0
+        sleep 0.2
+    done
+}
+# sms FROM BODY: a signed inbound SMS to the running server (simulate-sms).
+sms() { "$SB_BIN" simulate-sms --from "$1" --body "$2" --url "$SB_URL" >/dev/null; }
 # report_tasks_csv DIR: a client report's tasks.csv as the program serves
 # it: the monthly tasks-YYYY-MM.csv files in month order under one header.
 report_tasks_csv() {

@@ -4,10 +4,13 @@
 Usage: fake_llm.py --port N --log FILE
 
 POST /v1/chat/completions (or /chat/completions) answers like OpenAI: the
-assistant content is a classification JSON derived from keywords in the
-last user message ({"type", "urgency", "confidence", "summary"}; when the
-request carries a json_schema, keys not in its properties are dropped and
-missing required ones filled), with usage tokens.  Every completion request
+assistant content is JSON chosen by the shape of the request's json_schema:
+the client's name, company and email stated in the <message> (profile), a
+PRD from the <client_data> messages (overview, requirements, ...), a
+revision of the <prd> with the <feedback>, a short reply, else a
+classification from keywords in the last user message ({"type", "urgency", "confidence",
+"summary"}); keys not in the schema's properties are dropped and missing
+required ones filled; with usage tokens.  Every completion request
 is logged as one JSON line {"time", "path", "auth", "mode", "body"}.
 
 Test endpoints:
@@ -64,6 +67,71 @@ def classify(text):
         "confidence": 0.9 if kind != "other" else 0.4,
         "summary": " ".join(text.split())[:80],
     }
+
+
+def schema_props(request):
+    rf = request.get("response_format") or {}
+    schema = (rf.get("json_schema") or {}).get("schema") or rf.get("schema")
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    return set(props) if isinstance(props, dict) else set()
+
+
+def section(text, tag):
+    """The text between <tag> and </tag> in a prompt, stripped."""
+    m = re.search(r"<%s>\s*(.*?)\s*</%s>" % (tag, tag), text, re.S)
+    return m.group(1) if m else ""
+
+
+def profile(text):
+    """Name, company and email a client states about themselves."""
+    msg = section(text, "message") or text
+    name = re.search(r"\b(?i:my name is|this is|i am|i'm)\s+([A-Z][a-z]+(?: [A-Z][a-z]+)?)", msg)
+    company = re.search(r"\bfrom\s+([A-Z][\w&]*(?: [A-Z][\w&]*)*)", msg)
+    email = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", msg)
+    return {"name": name.group(1) if name else None,
+            "company": company.group(1) if company else None,
+            "email": email.group(0) if email else None,
+            "confidence": 0.85}
+
+
+def prd(text):
+    """A PRD drafted from the client's messages in the prompt."""
+    data = section(text, "client_data")
+    title = re.search(r"Request \(task #\d+\): (.*)", data)
+    client = re.search(r"Client: ([^(\n]*)", data)
+    msgs = [m.strip() for m in re.findall(r"^- (.*)$", data, re.M)]
+    sentences = [x.strip() for m in msgs for x in re.split(r"(?<=[.?!])\s+", m) if x.strip()]
+    wants = [x[:300] for x in sentences if re.search(r"\b(add|could|need|want|should|must)\b", x, re.I)]
+    return {
+        "overview": "The client asks for: %s. (Drafted by the language model.)" % (title.group(1) if title else "a change"),
+        "problem": " ".join(msgs)[:2000] or "Not stated.",
+        "timeline": next((x for x in sentences if re.search(r"\b(before|by|next|until)\b", x, re.I)), "To be agreed."),
+        "requirements": wants[:12] or ["To be agreed with the client."],
+        "non_goals": [],
+        "constraints": [x[:300] for x in sentences if re.search(r"\bmust\b", x, re.I)][:12],
+        "stakeholders": [client.group(1).strip()] if client and client.group(1).strip() else [],
+        "open_questions": ["Which users need it first?"],
+    }
+
+
+def revise(text):
+    """The PRD in the prompt with the reviewer's feedback worked in."""
+    doc, feedback = section(text, "prd"), section(text, "feedback")
+    return {"prd": doc.rstrip() + "\n\n## Revision\n\nRevised by the language model: " + " ".join(feedback.split()) + "\n"}
+
+
+def answer_for(request, text):
+    """What the model answers, by the shape of the schema it was given."""
+    props = schema_props(request)
+    if {"name", "company", "email"} <= props:
+        return profile(text)
+    if "overview" in props and "requirements" in props:
+        return prd(text)
+    if props == {"prd"}:
+        return revise(text)
+    if props == {"reply"}:
+        return {"reply": "Thank you, we have your message and will get back to you today."}
+    return classify(text)
 
 
 def fit_to_schema(obj, request):
@@ -241,7 +309,7 @@ class Handler(BaseHTTPRequestHandler):
         elif mode == "echo":
             content = text
         else:
-            content = json.dumps(fit_to_schema(classify(text), request))
+            content = json.dumps(fit_to_schema(answer_for(request, text), request))
         self.reply(200, completion(request, content))
 
 

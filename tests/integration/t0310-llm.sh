@@ -9,7 +9,6 @@ fake_start llm || { echo "not ok 1 - fake LLM starts"; echo "1..1"; exit 1; }
 export LLM_PROVIDER=openai LLM_BASE_URL=$FAKE_LLM_URL/v1 LLM_API_KEY=sk-test LLM_MODEL=fake-model
 export LLM_TIMEOUT_MS=1000 JOB_BACKOFF_MS=50 TWILIO_AUTH_TOKEN=llm-token
 sb_start || { echo "not ok 1 - server starts"; echo "1..1"; exit 1; }
-sms() { "$SB_BIN" simulate-sms --from "$1" --body "$2" --url "$SB_URL" >/dev/null; }
 work() { for _ in $(seq "${1:-1}"); do "$SB_BIN" worker --once >/dev/null 2>>"$SB_TMP/worker.log"; done; }
 cls() { sql "SELECT details FROM events WHERE event_type='classified' AND message_id=(SELECT id FROM messages WHERE body='$1')"; }
 # classification requests only (drafts and summaries also call the LLM)

@@ -19,15 +19,6 @@ export JOB_LEASE_SECONDS=2
 sb_start || { echo "not ok 1 - server starts"; echo "1..1"; exit 1; }
 GLOG=$SB_TMP/fake_github.log
 
-worker() { "$SB_BIN" worker --once >/dev/null 2>>"$SB_TMP/worker.log"; }
-# drain_until QUERY WANT: run the worker until QUERY prints WANT (15 s at most)
-drain_until() {
-    for _ in $(seq 75); do
-        worker
-        [ "$(sql "$1")" = "$2" ] && return 0
-        sleep 0.2
-    done
-}
 # creates MARKER: issues the fake holds whose body carries MARKER
 issues_with() {
     curl -fsS "$FAKE_GITHUB_URL/_issues" | python3 -c '
@@ -41,7 +32,6 @@ import json, sys
 print(sum(1 for l in open(sys.argv[1]) if (r := json.loads(l))["method"] == "POST" and r["path"].endswith(sys.argv[2])))
 PY
 }
-sms() { "$SB_BIN" simulate-sms --from "$1" --body "$2" --url "$SB_URL" >/dev/null; }
 
 # ---- owner rules in the admin ----
 sb_user admin 'correct horse battery' --admin

@@ -21,7 +21,6 @@ like "$T" '^[0-9a-f]{32,}$' "the session's CSRF token is in the forms"
 post() { local p=$1; shift; http POST "$p" --data-urlencode "_csrf=$T" "$@"; }
 loc() { header Location; }
 nclients() { sql "SELECT count(*) FROM clients"; }
-worker() { "$SB_BIN" worker --once >/dev/null 2>>"$SB_TMP/worker.log"; }
 noscript() { unlike "$1" '<script' "$2 loads no script"; }
 
 # ---- clients: empty state, create ----------------------------------------

@@ -34,7 +34,6 @@ worker_drain() {
         [ "$(sql "SELECT count(*) FROM jobs WHERE state IN ('queued','running')")" = 0 ] && return 0
     done
 }
-sms() { "$SB_BIN" simulate-sms --from "$1" --body "$2" --url "$SB_URL" >/dev/null; }
 pid_of() { sql "SELECT id FROM proposals WHERE client_id=$1 AND kind='profile_edit' AND field='$2' ORDER BY id DESC LIMIT 1"; }
 
 sb_user admin 'correct horse battery' --admin

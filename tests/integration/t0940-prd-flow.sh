@@ -20,15 +20,6 @@ export JOB_BACKOFF_MS=50
 sb_start || { echo "not ok 1 - server starts"; echo "1..1"; exit 1; }
 REPO=$SWITCHBOARD_DATA/artifacts.git
 
-worker() { "$SB_BIN" worker --once >/dev/null 2>>"$SB_TMP/worker.log"; }
-drain_until() {
-    for _ in $(seq 75); do
-        worker
-        [ "$(sql "$1")" = "$2" ] && return 0
-        sleep 0.2
-    done
-}
-sms() { "$SB_BIN" simulate-sms --from "$1" --body "$2" --url "$SB_URL" >/dev/null; }
 git_repo() { git --git-dir="$REPO" "$@"; }
 
 sb_user admin 'correct horse battery' --admin
