@@ -17,6 +17,7 @@
  */
 #include "serve.h"
 #include "config.h"
+#include "ingest_ipc.h"
 #include "web.h"
 
 #include <fcgiapp.h>
@@ -233,7 +234,7 @@ static void *checkpoint_main(void *arg)
 /* ---- group commit of inbound SMS ---- */
 
 typedef struct Pending {
-	InboundItem item;
+	InboundItem *item;
 	int done; /* the batch holding it has committed (or failed) */
 	struct Pending *next;
 } Pending;
@@ -276,7 +277,7 @@ static void ingest_lead(void)
 	size_t n = 0;
 	while (ingest.head && n < INGEST_BATCH_MAX) {
 		taken[n] = ingest.head;
-		items[n] = &ingest.head->item;
+		items[n] = ingest.head->item;
 		ingest.head = ingest.head->next;
 		n++;
 	}
@@ -301,14 +302,13 @@ static void ingest_lead(void)
 		taken[i]->done = 1;
 }
 
-InboundResult serve_inbound_sms(Ctx *c, const InboundSms *m, int64_t *message_id, char **err)
+/* Store one inbound SMS with this process's group commit: queue it and
+ * return once the batch holding it has committed (or failed), with the
+ * outcome in *item.  Called without app_lock, by request threads and by
+ * the threads that take other processes' webhooks (ingest_ipc.c). */
+static void ingest_commit(InboundItem *item)
 {
-	/* Outside the threaded server, or inside a transaction of the
-	 * request's own connection: store it right here. */
-	if (!atomic_load(&serving) || !sqlite3_get_autocommit(store_db(c->store)))
-		return desk_inbound_sms(c->store, m, message_id, err);
-	Pending p = {.item = {.m = m}};
-	pthread_mutex_unlock(&app_lock);
+	Pending p = {.item = item};
 	pthread_mutex_lock(&ingest.lock);
 	*ingest.tail = &p;
 	ingest.tail = &p.next;
@@ -324,10 +324,24 @@ InboundResult serve_inbound_sms(Ctx *c, const InboundSms *m, int64_t *message_id
 		pthread_cond_broadcast(&ingest.cond);
 	}
 	pthread_mutex_unlock(&ingest.lock);
+}
+
+InboundResult serve_inbound_sms(Ctx *c, const InboundSms *m, int64_t *message_id, char **err)
+{
+	/* Outside the threaded server, or inside a transaction of the
+	 * request's own connection: store it right here. */
+	if (!atomic_load(&serving) || !sqlite3_get_autocommit(store_db(c->store)))
+		return desk_inbound_sms(c->store, m, message_id, err);
+	InboundItem item = {.m = m};
+	pthread_mutex_unlock(&app_lock);
+	/* The committer process's batch when another process is the
+	 * committer and answers, else this process's own. */
+	if (ingest_ipc_send(&item) != 0)
+		ingest_commit(&item);
 	pthread_mutex_lock(&app_lock);
-	*message_id = p.item.message_id;
-	*err = p.item.err;
-	return p.item.result;
+	*message_id = item.message_id;
+	*err = item.err;
+	return item.result;
 }
 
 /* ---- the request threads ---- */
@@ -495,6 +509,7 @@ int serve_fcgi(int listen_fd)
 	pthread_t ckpt_tid;
 	if (pthread_create(&ckpt_tid, NULL, checkpoint_main, NULL) != 0)
 		sb_die("cannot start the checkpoint thread");
+	ingest_ipc_start(config_get("SWITCHBOARD_DB"), ingest_commit);
 	static Worker workers[SERVE_THREADS];
 	atomic_store(&serving, 1);
 	for (int i = 0; i < SERVE_THREADS; i++)
@@ -522,6 +537,7 @@ int serve_fcgi(int listen_fd)
 	}
 	for (int i = 0; i < SERVE_THREADS; i++)
 		pthread_join(workers[i].tid, NULL);
+	ingest_ipc_stop();
 	atomic_store(&serving, 0);
 	pthread_mutex_lock(&ckpt.lock);
 	ckpt.stop = 1;
