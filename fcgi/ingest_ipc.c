@@ -164,16 +164,19 @@ static int wait_fd(int fd, short events, int64_t deadline)
 	}
 }
 
+/* Read or write exactly n bytes, waiting (poll) only when the socket is
+ * not ready.  Return 0, or -1 at the end of the connection, on an error or
+ * once the deadline has passed. */
 static int read_full(int fd, void *to, size_t n, int64_t deadline)
 {
 	size_t got = 0;
 	while (got < n) {
-		if (wait_fd(fd, POLLIN, deadline) != 0)
-			return -1;
-		ssize_t r = read(fd, (char *)to + got, n - got);
+		ssize_t r = recv(fd, (char *)to + got, n - got, MSG_DONTWAIT);
 		if (r > 0)
 			got += (size_t)r;
-		else if (r == 0 || (errno != EINTR && errno != EAGAIN))
+		else if (r == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
+			return -1;
+		else if (errno != EINTR && wait_fd(fd, POLLIN, deadline) != 0)
 			return -1;
 	}
 	return 0;
@@ -183,12 +186,12 @@ static int write_full(int fd, const void *from, size_t n, int64_t deadline)
 {
 	size_t sent = 0;
 	while (sent < n) {
-		if (wait_fd(fd, POLLOUT, deadline) != 0)
-			return -1;
-		ssize_t r = send(fd, (const char *)from + sent, n - sent, MSG_NOSIGNAL);
+		ssize_t r = send(fd, (const char *)from + sent, n - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (r > 0)
 			sent += (size_t)r;
-		else if (r == 0 || (errno != EINTR && errno != EAGAIN))
+		else if (r == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
+			return -1;
+		else if (errno != EINTR && wait_fd(fd, POLLOUT, deadline) != 0)
 			return -1;
 	}
 	return 0;

@@ -10,6 +10,9 @@
  * never used by two threads at once.  Only an inbound SMS webhook lets go
  * of app_lock, while it waits for its group commit (serve_inbound_sms):
  * the threads are there so that several webhooks can wait for one fsync.
+ * With several processes, one of them, the committer, takes the webhooks
+ * of the others into its own group commit (ingest_ipc.c), so that one
+ * fsync covers the webhooks of every process.
  *
  * Response headers, including the security headers every answer carries,
  * are written here and nowhere else.  One log line per request goes to
@@ -235,20 +238,22 @@ static void *checkpoint_main(void *arg)
 
 typedef struct Pending {
 	InboundItem *item;
-	int done; /* the batch holding it has committed (or failed) */
+	int done;            /* the batch holding it has committed (or failed) */
+	pthread_cond_t wake; /* signalled then, or when it is to lead a commit */
 	struct Pending *next;
 } Pending;
 
-/* The queue of inbound SMS waiting for a commit.  At most one thread, the
- * leader, commits at a time, on the ingest connection that only the leader
- * uses. */
+/* The queue of inbound SMS waiting for a commit: this process's own and,
+ * while it is the committer, those of the other processes.  At most one
+ * thread, the leader, commits at a time, on the ingest connection that
+ * only the leader uses. */
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
 	Pending *head, **tail;
 	int leading;
 	Store *store;
-} ingest = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, &ingest.head, 0, NULL};
+	unsigned long batches, items; /* for the log line at the end */
+} ingest = {PTHREAD_MUTEX_INITIALIZER, NULL, &ingest.head, 0, NULL, 0, 0};
 
 /* The leader's connection, opened on first use.  NULL with *err when it
  * cannot be opened. */
@@ -298,8 +303,12 @@ static void ingest_lead(void)
 	}
 	free(err);
 	pthread_mutex_lock(&ingest.lock);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		taken[i]->done = 1;
+		pthread_cond_signal(&taken[i]->wake);
+	}
+	ingest.batches += n > 0;
+	ingest.items += n;
 }
 
 /* Store one inbound SMS with this process's group commit: queue it and
@@ -309,21 +318,25 @@ static void ingest_lead(void)
 static void ingest_commit(InboundItem *item)
 {
 	Pending p = {.item = item};
+	pthread_cond_init(&p.wake, NULL);
 	pthread_mutex_lock(&ingest.lock);
 	*ingest.tail = &p;
 	ingest.tail = &p.next;
 	while (!p.done) {
 		if (ingest.leading) {
-			pthread_cond_wait(&ingest.cond, &ingest.lock);
+			pthread_cond_wait(&p.wake, &ingest.lock);
 			continue;
 		}
 		/* No commit in progress: lead one with everything queued. */
 		ingest.leading = 1;
 		ingest_lead();
 		ingest.leading = 0;
-		pthread_cond_broadcast(&ingest.cond);
+		/* The first of those still waiting leads the next one. */
+		if (ingest.head)
+			pthread_cond_signal(&ingest.head->wake);
 	}
 	pthread_mutex_unlock(&ingest.lock);
+	pthread_cond_destroy(&p.wake);
 }
 
 InboundResult serve_inbound_sms(Ctx *c, const InboundSms *m, int64_t *message_id, char **err)
@@ -544,6 +557,9 @@ int serve_fcgi(int listen_fd)
 	pthread_cond_signal(&ckpt.cond);
 	pthread_mutex_unlock(&ckpt.lock);
 	pthread_join(ckpt_tid, NULL);
+	if (ingest.batches)
+		fprintf(stderr, "switchboard: process %d: %lu inbound SMS in %lu group commits\n", (int)srv.pid,
+			ingest.items, ingest.batches);
 	store_close(ingest.store);
 	ingest.store = NULL;
 	app_close(&srv.app);
