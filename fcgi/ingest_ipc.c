@@ -165,13 +165,14 @@ static int wait_fd(int fd, short events, int64_t deadline)
 }
 
 /* Read or write exactly n bytes, waiting (poll) only when the socket is
- * not ready.  Return 0, or -1 at the end of the connection, on an error or
- * once the deadline has passed. */
+ * not ready, or simply blocking when there is no deadline.  Return 0, or
+ * -1 at the end of the connection, on an error or once the deadline has
+ * passed. */
 static int read_full(int fd, void *to, size_t n, int64_t deadline)
 {
 	size_t got = 0;
 	while (got < n) {
-		ssize_t r = recv(fd, (char *)to + got, n - got, MSG_DONTWAIT);
+		ssize_t r = recv(fd, (char *)to + got, n - got, deadline < 0 ? 0 : MSG_DONTWAIT);
 		if (r > 0)
 			got += (size_t)r;
 		else if (r == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
