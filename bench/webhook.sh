@@ -11,12 +11,13 @@
 # Only 200 answers count; afterwards the stored rows are counted with
 # sqlite3 and must equal the 200s.  Both answer only after their commit
 # (and its fsync) has returned; the program lets the webhooks waiting at the
-# same moment share one commit (fcgi/serve.c), the responder commits each
+# same moment share one commit (fcgi/serve.c; with several processes, one
+# of them commits for all, fcgi/ingest_ipc.c), the responder commits each
 # request on its own, as a plain one-request-at-a-time program does.  BENCH_SECONDS per row,
-# BENCH_WEBHOOK_PROCS ("2 4"), BENCH_WEBHOOK_BODIES (4000 per second).
+# BENCH_WEBHOOK_PROCS ("2 4"), BENCH_WEBHOOK_BODIES (8000 per second).
 . "$(dirname "$0")/lib.sh"
 PROCS_LIST=${BENCH_WEBHOOK_PROCS:-2 4}
-NBODIES=${BENCH_WEBHOOK_BODIES:-$((BENCH_SECONDS * 4000))}
+NBODIES=${BENCH_WEBHOOK_BODIES:-$((BENCH_SECONDS * 8000))}
 MIN=$BENCH_HELPERS/min_sqlite_responder
 [ -x "$MIN" ] || die "$MIN is missing (make bench-webhook builds it)"
 command -v sqlite3 >/dev/null || die "sqlite3 is not installed"

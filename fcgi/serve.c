@@ -10,6 +10,9 @@
  * never used by two threads at once.  Only an inbound SMS webhook lets go
  * of app_lock, while it waits for its group commit (serve_inbound_sms):
  * the threads are there so that several webhooks can wait for one fsync.
+ * With several processes, one of them, the committer, takes the webhooks
+ * of the others into its own group commit (ingest_ipc.c), so that one
+ * fsync covers the webhooks of every process.
  *
  * Response headers, including the security headers every answer carries,
  * are written here and nowhere else.  One log line per request goes to
@@ -17,6 +20,7 @@
  */
 #include "serve.h"
 #include "config.h"
+#include "ingest_ipc.h"
 #include "web.h"
 
 #include <fcgiapp.h>
@@ -233,21 +237,23 @@ static void *checkpoint_main(void *arg)
 /* ---- group commit of inbound SMS ---- */
 
 typedef struct Pending {
-	InboundItem item;
-	int done; /* the batch holding it has committed (or failed) */
+	InboundItem *item;
+	int done;            /* the batch holding it has committed (or failed) */
+	pthread_cond_t wake; /* signalled then, or when it is to lead a commit */
 	struct Pending *next;
 } Pending;
 
-/* The queue of inbound SMS waiting for a commit.  At most one thread, the
- * leader, commits at a time, on the ingest connection that only the leader
- * uses. */
+/* The queue of inbound SMS waiting for a commit: this process's own and,
+ * while it is the committer, those of the other processes.  At most one
+ * thread, the leader, commits at a time, on the ingest connection that
+ * only the leader uses. */
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
 	Pending *head, **tail;
 	int leading;
 	Store *store;
-} ingest = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, &ingest.head, 0, NULL};
+	unsigned long batches, items; /* for the log line at the end */
+} ingest = {PTHREAD_MUTEX_INITIALIZER, NULL, &ingest.head, 0, NULL, 0, 0};
 
 /* The leader's connection, opened on first use.  NULL with *err when it
  * cannot be opened. */
@@ -276,7 +282,7 @@ static void ingest_lead(void)
 	size_t n = 0;
 	while (ingest.head && n < INGEST_BATCH_MAX) {
 		taken[n] = ingest.head;
-		items[n] = &ingest.head->item;
+		items[n] = ingest.head->item;
 		ingest.head = ingest.head->next;
 		n++;
 	}
@@ -297,8 +303,40 @@ static void ingest_lead(void)
 	}
 	free(err);
 	pthread_mutex_lock(&ingest.lock);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		taken[i]->done = 1;
+		pthread_cond_signal(&taken[i]->wake);
+	}
+	ingest.batches += n > 0;
+	ingest.items += n;
+}
+
+/* Store one inbound SMS with this process's group commit: queue it and
+ * return once the batch holding it has committed (or failed), with the
+ * outcome in *item.  Called without app_lock, by request threads and by
+ * the threads that take other processes' webhooks (ingest_ipc.c). */
+static void ingest_commit(InboundItem *item)
+{
+	Pending p = {.item = item};
+	pthread_cond_init(&p.wake, NULL);
+	pthread_mutex_lock(&ingest.lock);
+	*ingest.tail = &p;
+	ingest.tail = &p.next;
+	while (!p.done) {
+		if (ingest.leading) {
+			pthread_cond_wait(&p.wake, &ingest.lock);
+			continue;
+		}
+		/* No commit in progress: lead one with everything queued. */
+		ingest.leading = 1;
+		ingest_lead();
+		ingest.leading = 0;
+		/* The first of those still waiting leads the next one. */
+		if (ingest.head)
+			pthread_cond_signal(&ingest.head->wake);
+	}
+	pthread_mutex_unlock(&ingest.lock);
+	pthread_cond_destroy(&p.wake);
 }
 
 InboundResult serve_inbound_sms(Ctx *c, const InboundSms *m, int64_t *message_id, char **err)
@@ -307,27 +345,16 @@ InboundResult serve_inbound_sms(Ctx *c, const InboundSms *m, int64_t *message_id
 	 * request's own connection: store it right here. */
 	if (!atomic_load(&serving) || !sqlite3_get_autocommit(store_db(c->store)))
 		return desk_inbound_sms(c->store, m, message_id, err);
-	Pending p = {.item = {.m = m}};
+	InboundItem item = {.m = m};
 	pthread_mutex_unlock(&app_lock);
-	pthread_mutex_lock(&ingest.lock);
-	*ingest.tail = &p;
-	ingest.tail = &p.next;
-	while (!p.done) {
-		if (ingest.leading) {
-			pthread_cond_wait(&ingest.cond, &ingest.lock);
-			continue;
-		}
-		/* No commit in progress: lead one with everything queued. */
-		ingest.leading = 1;
-		ingest_lead();
-		ingest.leading = 0;
-		pthread_cond_broadcast(&ingest.cond);
-	}
-	pthread_mutex_unlock(&ingest.lock);
+	/* The committer process's batch when another process is the
+	 * committer and answers, else this process's own. */
+	if (ingest_ipc_send(&item) != 0)
+		ingest_commit(&item);
 	pthread_mutex_lock(&app_lock);
-	*message_id = p.item.message_id;
-	*err = p.item.err;
-	return p.item.result;
+	*message_id = item.message_id;
+	*err = item.err;
+	return item.result;
 }
 
 /* ---- the request threads ---- */
@@ -495,6 +522,7 @@ int serve_fcgi(int listen_fd)
 	pthread_t ckpt_tid;
 	if (pthread_create(&ckpt_tid, NULL, checkpoint_main, NULL) != 0)
 		sb_die("cannot start the checkpoint thread");
+	ingest_ipc_start(config_get("SWITCHBOARD_DB"), ingest_commit);
 	static Worker workers[SERVE_THREADS];
 	atomic_store(&serving, 1);
 	for (int i = 0; i < SERVE_THREADS; i++)
@@ -522,12 +550,16 @@ int serve_fcgi(int listen_fd)
 	}
 	for (int i = 0; i < SERVE_THREADS; i++)
 		pthread_join(workers[i].tid, NULL);
+	ingest_ipc_stop();
 	atomic_store(&serving, 0);
 	pthread_mutex_lock(&ckpt.lock);
 	ckpt.stop = 1;
 	pthread_cond_signal(&ckpt.cond);
 	pthread_mutex_unlock(&ckpt.lock);
 	pthread_join(ckpt_tid, NULL);
+	if (ingest.batches)
+		fprintf(stderr, "switchboard: process %d: %lu inbound SMS in %lu group commits\n", (int)srv.pid,
+			ingest.items, ingest.batches);
 	store_close(ingest.store);
 	ingest.store = NULL;
 	app_close(&srv.app);

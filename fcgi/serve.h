@@ -29,11 +29,13 @@ const char *app_store_error(void);
  * with several request threads; handlers run one at a time. */
 int serve_fcgi(int listen_fd);
 
-/* Store an inbound SMS through the process's group commit: the calling
- * handler lets other requests run while it waits, its message joins the
- * next batch (one transaction, one fsync for every waiting webhook) and
- * this returns only after that batch's COMMIT has returned, with the result
- * of desk_inbound_sms() for this message (*err malloc'd on error).
+/* Store an inbound SMS through a group commit: the calling handler lets
+ * other requests run while it waits, its message joins the next batch (one
+ * transaction, one fsync for every waiting webhook) of the committer
+ * process (ingest_ipc.c) or, when that is this process or cannot be
+ * reached, of this process, and this returns only after that batch's
+ * COMMIT has returned, with the result of desk_inbound_sms() for this
+ * message (*err malloc'd on error).
  * Outside serve_fcgi, or inside an open transaction of c->store, it is
  * desk_inbound_sms() on c->store. */
 InboundResult serve_inbound_sms(Ctx *c, const InboundSms *m, int64_t *message_id, char **err);
