@@ -294,6 +294,7 @@ typedef struct {
 	git_revwalk *walk;
 	int refs;
 	int failed;
+	char head[GIT_OID_HEXSZ + 1]; /* the branch's tip as listed, "" when absent */
 } RefList;
 
 static int collect_ref(git_reference *ref, void *payload)
@@ -304,6 +305,8 @@ static int collect_ref(git_reference *ref, void *payload)
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof hex, oid);
 		buf_printf(&l->header, "%s %s\n", hex, git_reference_name(ref));
+		if (strcmp(git_reference_name(ref), ARTIFACT_BRANCH) == 0)
+			memcpy(l->head, hex, sizeof l->head);
 		if (git_revwalk_push(l->walk, oid) != 0)
 			l->failed = 1;
 		l->refs++;
@@ -325,7 +328,7 @@ static int bundle_write(const char *repo_path, const char *dst, char **head_hex,
 {
 	git_repository *repo = NULL;
 	git_packbuilder *pb = NULL;
-	RefList l = {{0}, NULL, 0, 0};
+	RefList l = {{0}, NULL, 0, 0, ""};
 	FILE *f = NULL;
 	int rc = -1;
 	*head_hex = NULL;
@@ -333,16 +336,14 @@ static int bundle_write(const char *repo_path, const char *dst, char **head_hex,
 		git_fail(err, "cannot open the artifact repository");
 		goto out;
 	}
-	git_oid tip;
-	if (git_reference_name_to_id(&tip, repo, ARTIFACT_BRANCH) == 0) {
-		char hex[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(hex, sizeof hex, &tip);
-		*head_hex = xstrdup(hex);
-	}
+	/* The refs are read once: the tip the manifest names is the one the
+	 * bundle carries, even while commits keep coming. */
 	if (git_revwalk_new(&l.walk, repo) != 0 || git_reference_foreach(repo, collect_ref, &l) != 0 || l.failed) {
 		git_fail(err, "cannot read the refs of the artifact repository");
 		goto out;
 	}
+	if (l.head[0])
+		*head_hex = xstrdup(l.head);
 	*nrefs = l.refs;
 	if (l.refs == 0) {
 		rc = 0;
