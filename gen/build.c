@@ -304,35 +304,35 @@ static void publish_done(Gen *g, Work *w, size_t c)
 typedef struct {
 	Gen *g;
 	Work *w;
-	const size_t *todo; /* client indices */
+	const size_t *changed; /* indices of the clients to publish */
 } Publish;
 
 static int publish_item(void *arg, size_t k, int thread)
 {
 	(void)thread;
 	Publish *p = arg;
-	return publish_client(p->g, p->w, p->todo[k]);
+	return publish_client(p->g, p->w, p->changed[k]);
 }
 
-/* Publish the clients in todo (in parallel), then retire in order what
+/* Publish the clients in changed[] (in parallel), then retire in order what
  * the published ones replaced (also when some failed: those that were
  * swapped in did replace theirs). */
-static int publish_all(Gen *g, Work *w, const size_t *todo, size_t n)
+static int publish_all(Gen *g, Work *w, const size_t *changed, size_t n)
 {
-	Publish p = {g, w, todo};
+	Publish p = {g, w, changed};
 	int64_t now = now_ms();
 	free(w->spare);
 	w->spare = xcalloc(g->nclients + 1, sizeof *w->spare);
 	for (size_t k = 0; k < n; k++) {
-		size_t c = todo[k];
+		size_t c = changed[k];
 		int64_t sp = site_spare(g, g->clients[c].id, now);
 		if (sp != w->prev[c] && sp != g->run)
 			w->spare[c] = sp;
 	}
 	int rc = par_for(n, 1, publish_item, &p);
 	for (size_t k = 0; k < n; k++)
-		if (g->cstates[todo[k]].version == g->run)
-			publish_done(g, w, todo[k]);
+		if (g->cstates[changed[k]].version == g->run)
+			publish_done(g, w, changed[k]);
 	return rc;
 }
 
@@ -597,13 +597,13 @@ static int build_full(Gen *g, Work *w)
 	gen_phase("task pages");
 
 	compute_aggs(g, w);
-	size_t *todo = xmalloc((g->nclients + 1) * sizeof *todo);
+	size_t *changed = xmalloc((g->nclients + 1) * sizeof *changed);
 	for (size_t c = 0; c < g->nclients; c++) {
 		g->cstates[c].time_hash = agg_time_hash(&w->aggs[c]);
-		todo[c] = c;
+		changed[c] = c;
 	}
-	rc = publish_all(g, w, todo, g->nclients);
-	free(todo);
+	rc = publish_all(g, w, changed, g->nclients);
+	free(changed);
 	if (rc != 0)
 		return -1;
 	g->dirty_clients = g->nclients;
@@ -788,19 +788,19 @@ static int build_incremental(Gen *g, Work *w)
 	compute_aggs(g, w);
 	gen_phase("aggregates");
 	int any = removed || g->last_event_id != prev_event || g->last_usage_id != prev_usage;
-	size_t *todo = xmalloc((g->nclients + 1) * sizeof *todo), ntodo = 0;
+	size_t *changed = xmalloc((g->nclients + 1) * sizeof *changed), nchanged = 0;
 	for (size_t c = 0; c < g->nclients; c++) {
 		uint64_t th = agg_time_hash(&w->aggs[c]);
 		if (th != g->cstates[c].time_hash || !w->prev[c])
 			w->cdirty[c] = 1; /* (publish_client completes a light aggregate) */
 		g->cstates[c].time_hash = th;
 		if (w->cdirty[c])
-			todo[ntodo++] = c;
+			changed[nchanged++] = c;
 	}
-	any |= ntodo > 0;
-	g->dirty_clients = ntodo;
-	int rc = publish_all(g, w, todo, ntodo);
-	free(todo);
+	any |= nchanged > 0;
+	g->dirty_clients = nchanged;
+	int rc = publish_all(g, w, changed, nchanged);
+	free(changed);
 	if (rc != 0)
 		return -1;
 	/* Pages of tasks that are gone, now that no report links to them. */
