@@ -20,12 +20,12 @@ BENCH_DIR     := $(O)/bench
 BENCH_HELPERS := $(BENCH_DIR)/min_responder $(BENCH_DIR)/min_sqlite_responder
 BENCH_ENV      = SB_BIN=$(abspath $(BIN)) BENCH_HELPERS=$(abspath $(BENCH_DIR))
 
-$(BENCH_DIR)/min_responder: bench/min_responder.c
+$(BENCH_DIR)/min_responder: bench/min_responder.c | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lfcgi
 
-$(BENCH_DIR)/min_sqlite_responder: bench/min_sqlite_responder.c
+$(BENCH_DIR)/min_sqlite_responder: bench/min_sqlite_responder.c | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3) -lfcgi

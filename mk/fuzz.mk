@@ -20,7 +20,7 @@ fuzz_saved_goal := $(.DEFAULT_GOAL)
 FUZZ_NAMES       := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_REPLAY_BINS := $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
 
-$(O)/fuzz/replay_%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(O)/libsb.a
+$(O)/fuzz/replay_%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(O)/libsb.a | deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_$*.c $(O)/libsb.a $(LDLIBS)
 
@@ -33,14 +33,14 @@ FUZZ_MAX_LEN ?= 10240
 FUZZ_O       := build-fuzz
 FUZZ_LIB_SRC := lib/form.c lib/multipart.c lib/util.c lib/mustache.c lib/markdown.c lib/twilio.c \
                 lib/llm.c lib/github.c lib/http.c
-FUZZ_LIBS    := $(shell pkg-config --libs jansson libcurl libcrypto 2>/dev/null) -lcmark
-FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
+FUZZ_LIBS     = $(call pkg_once,FUZZ_PKG_LIBS,--libs jansson libcurl libcrypto) -lcmark
+FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
                 -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-                $(shell pkg-config --cflags jansson libcurl libcrypto 2>/dev/null) -Ilib -Itests/fuzz
+                $(call pkg_once,FUZZ_PKG_CFLAGS,--cflags jansson libcurl libcrypto) -Ilib -Itests/fuzz
 FUZZ_RUNS    := $(FUZZ_NAMES:%=fuzz-%)
 
-$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRC) $(wildcard lib/*.h)
+$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRC) $(wildcard lib/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_LIBS)
 
