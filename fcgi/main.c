@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct {
@@ -61,8 +62,10 @@ static int cmd_help(int argc, char **argv)
 
 /* Files a root process creates (database, WAL, repository) would be
  * unreadable to the service user afterwards, and a web-facing program has
- * no business running with every privilege. */
-static int refuse_root(void)
+ * no business running with every privilege.  Serving always needs
+ * SWITCHBOARD_ALLOW_ROOT=1 as root; a command-line tool also runs as root
+ * in a data directory that belongs to root (config_root_cli_ok). */
+static int refuse_root(int serving)
 {
 	if (geteuid() != 0)
 		return 0;
@@ -73,12 +76,18 @@ static int refuse_root(void)
 		const char *env = getenv("SWITCHBOARD_ALLOW_ROOT");
 		if (env && strcmp(env, "1") == 0)
 			return 0;
-	} else if (config_bool("SWITCHBOARD_ALLOW_ROOT")) {
+	} else if (config_bool("SWITCHBOARD_ALLOW_ROOT") || (!serving && config_root_cli_ok())) {
 		return 0;
 	}
-	fprintf(stderr, "switchboard: refusing to run as root: files it creates would belong to root and a bug "
-			"would have every privilege. Run it as its own user (see deploy/README.md), or set "
-			"SWITCHBOARD_ALLOW_ROOT=1 if you really mean it.\n");
+	if (serving)
+		fprintf(stderr, "switchboard: refusing to serve as root: a bug would have every privilege. Run it as "
+				"its own user (see deploy/README.md), or set SWITCHBOARD_ALLOW_ROOT=1 if you really "
+				"mean it.\n");
+	else
+		fprintf(stderr, "switchboard: refusing to run as root: the data directory %s does not belong to "
+				"root, and files this creates in it would lock its owner out. Run it as the owner "
+				"(e.g. sudo -u switchboard switchboard ...), or set SWITCHBOARD_ALLOW_ROOT=1 if you "
+				"really mean it.\n", config_get("SWITCHBOARD_DATA"));
 	return 1;
 }
 
@@ -95,8 +104,11 @@ static int writes_data(const char *name)
 
 int main(int argc, char **argv)
 {
+	/* Nothing the program writes (database, documents, reports) is for
+	 * every user of the machine; the group bits stay the deployment's. */
+	umask(umask(0) | 007);
 	if (argc < 2) {
-		if (!FCGX_IsCGI() && refuse_root())
+		if (!FCGX_IsCGI() && refuse_root(1))
 			return 1;
 		if (!FCGX_IsCGI())
 			return serve_fcgi(0);
@@ -113,7 +125,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(commands[i].name, name) != 0)
 			continue;
-		if (writes_data(name) && !cli_wants_help(argc - 1, argv + 1) && refuse_root())
+		if (writes_data(name) && !cli_wants_help(argc - 1, argv + 1) && refuse_root(strcmp(name, "serve") == 0))
 			return 1;
 		return commands[i].fn(argc - 1, argv + 1);
 	}

@@ -125,6 +125,7 @@ int main(int argc, char **argv)
 {
 	const char *out = NULL;
 	int full = 0, quiet = 0;
+	umask(umask(0) | 007); /* reports are for the program to serve, not for every user */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
 			out = argv[++i];
@@ -153,9 +154,10 @@ int main(int argc, char **argv)
 		free(err);
 		return 1;
 	}
-	if (geteuid() == 0 && !config_bool("SWITCHBOARD_ALLOW_ROOT")) {
-		fprintf(stderr, "switchboard-gen: refusing to run as root (the site's files would belong to root); run it "
-				"as the service user, or set SWITCHBOARD_ALLOW_ROOT=1\n");
+	if (!config_root_cli_ok()) {
+		fprintf(stderr, "switchboard-gen: refusing to run as root (the site's files would belong to root, but "
+				"the data directory does not); run it as the service user, or set "
+				"SWITCHBOARD_ALLOW_ROOT=1\n");
 		return 1;
 	}
 	int64_t t0 = mono_ms();

@@ -317,3 +317,11 @@ void config_print(FILE *f)
 		fprintf(f, "%-30s = %-40s # %s; %s\n", s->name, v, s->source ? s->source : "default", s->help);
 	}
 }
+
+int config_root_cli_ok(void)
+{
+	if (geteuid() != 0 || config_bool("SWITCHBOARD_ALLOW_ROOT"))
+		return 1;
+	struct stat st;
+	return stat(config_get("SWITCHBOARD_DATA"), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0;
+}

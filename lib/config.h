@@ -27,6 +27,14 @@ const char *config_source(const char *name);
 /* Override a value for this process (tests, make run). */
 void config_set(const char *name, const char *value);
 
+/* May a command-line tool (not the FastCGI server) run as root here?  Yes
+ * when not root, when SWITCHBOARD_ALLOW_ROOT=1, or when the data directory
+ * already belongs to root (a root-only development machine: whatever the
+ * tool creates belongs to root like everything else there).  A data
+ * directory owned by a service user is refused, since root-owned files in it
+ * would lock that user out.  Call after config_load. */
+int config_root_cli_ok(void);
+
 /* Print every setting, its value (secrets masked) and its source. */
 void config_print(FILE *f);
 
