@@ -97,6 +97,7 @@ trap 'exit 130' INT TERM
 mnt() { mount "$@" && mounted+=("${@: -1}"); }
 
 tar -C "$R" -xf "$base" || bail "cannot unpack $base"
+chmod 755 "$R"  # mktemp made it 0700: it is the chroot's /, which every user reads
 cp /etc/resolv.conf "$R/etc/resolv.conf"
 {
     echo "deb $mirror $SUITE main"

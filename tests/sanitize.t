@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # sanitize.t - the integration tests again, against the AddressSanitizer +
 # UndefinedBehaviorSanitizer build (make sanitize-build), plus its unit
-# tests.  One TAP line per test file; a file fails if any of its tests
-# fail or if the sanitizers report anything (tests/lib.sh checks the
-# server's error log; the unit tests abort on a report).
+# tests; or only the files named as arguments.  One TAP line per test
+# file; a file fails if any of its tests fail or if the sanitizers report
+# anything (tests/lib.sh checks the server's error log; the unit tests
+# abort on a report).
 root=$(cd "$(dirname "$0")/.." && pwd)
 san=${SB_SAN_BUILD:-build/san}
 cd "$root" || exit 1
@@ -11,7 +12,9 @@ if [ ! -x "$san/bin/switchboard" ]; then
     echo "1..0 # SKIP no sanitizer build in $san (make sanitize-build)"
     exit 0
 fi
-files=( "$san"/tests/*.t tests/fuzz/replay.t tests/integration/t*.sh )
+# Files to run: the arguments (`make test` runs one file per sanitize.t so
+# that prove can run them side by side), else all of them.
+if [ $# -gt 0 ]; then files=( "$@" ); else files=( "$san"/tests/*.t tests/fuzz/replay.t tests/integration/t*.sh ); fi
 n=0; failed=0
 for f in "${files[@]}"; do
     [ -e "$f" ] || continue

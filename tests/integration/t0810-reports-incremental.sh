@@ -112,16 +112,18 @@ is "$(sum)" "$before" "switchboard-gen did not change the database files"
 
 # A run that finds another running leaves without harm.
 "$SB_BIN" seed-demo --append --events 30 --seed 98 >/dev/null
-flock "$A/.gen/lock" sleep 3 &
+# The holder keeps the lock until it is killed; the run starts once it holds it.
+rm -f "$SB_TMP/held"
+flock -o "$A/.gen/lock" sh -c ': > "$1"; exec sleep 600' sh "$SB_TMP/held" &
 holder=$!
-sleep 0.3
+for _ in $(seq 600); do [ -e "$SB_TMP/held" ] && break; sleep 0.05; done
 snap=$(find "$A" -path "$A/.gen" -prune -o -print | sort | md5sum)
 out=$("$SB_GEN" --out "$A" 2>&1)
 rc=$?
 is "$rc" 0 "a run while another holds the lock exits 0"
 like "$out" "another run is building" "and says why"
 is "$(find "$A" -path "$A/.gen" -prune -o -print | sort | md5sum)" "$snap" "and changes nothing"
-wait $holder
+kill $(pgrep -P $holder) $holder 2>/dev/null; wait $holder 2>/dev/null
 # Several at once: one builds, the others leave; the result is right.
 pids=()
 for _ in 1 2 3; do "$SB_GEN" --out "$A" --quiet & pids+=($!); done
