@@ -17,7 +17,8 @@
 #   3. every `bin/switchboard ...` line of the README's quick start runs and
 #      does what the text says (the simulated SMS becomes a task), and
 #      `bin/switchboard doctor` reports no FAIL;
-#   4. `make install` into a staging directory installs the programs;
+#   4. on a copy of the fresh machine made before 2, `make install` as
+#      root works on the first try;
 #   5. with --test, `make test` passes there too (slow: the whole suite).
 # Everything it mounted or started is stopped and removed at the end, also
 # when it fails (--keep leaves the chroot directory for a look).  Prints TAP.
@@ -77,6 +78,7 @@ if [ ! -s "$base" ]; then
 fi
 
 R=$(mktemp -d /var/tmp/switchboard-fresh-root.XXXXXX)
+roots=("$R")
 mounted=()
 RUNPID=
 cleanup() {
@@ -85,16 +87,31 @@ cleanup() {
         for _ in $(seq 50); do kill -0 -- -"$RUNPID" 2>/dev/null || break; sleep 0.2; done
         kill -KILL -- -"$RUNPID" 2>/dev/null
     fi
-    # Anything else still running inside the chroot (a stray worker).
+    # Anything else still running inside a chroot (a stray worker).
     for p in /proc/[0-9]*; do
-        [ "$(readlink "$p/root" 2>/dev/null)" = "$R" ] && kill -KILL "${p#/proc/}" 2>/dev/null
+        r=$(readlink "$p/root" 2>/dev/null)
+        for d in "${roots[@]}"; do [ "$r" = "$d" ] && kill -KILL "${p#/proc/}" 2>/dev/null; done
     done
     for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[$i]}" 2>/dev/null; done
-    if [ "$KEEP" = 1 ]; then diag "kept $R"; else rm -rf --one-file-system "$R"; fi
+    for d in "${roots[@]}"; do
+        if [ "$KEEP" = 1 ]; then diag "kept $d"; else rm -rf --one-file-system "$d"; fi
+    done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 mnt() { mount "$@" && mounted+=("${@: -1}"); }
+# mount_root DIR: what a running Debian has: /proc, /dev, /sys, and the
+# shared download cache.
+mount_root() {
+    mnt -t proc proc "$1/proc"
+    mnt --bind /dev "$1/dev"
+    mnt --bind /dev/pts "$1/dev/pts"
+    mnt -t tmpfs -o mode=1777 tmpfs "$1/dev/shm"
+    mnt -t sysfs sysfs "$1/sys"
+    if [ "${FRESH_APT_CACHE:-1}" = 1 ] && [ -d /var/cache/apt/archives ]; then
+        mnt --bind /var/cache/apt/archives "$1/var/cache/apt/archives"
+    fi
+}
 
 tar -C "$R" -xf "$base" || bail "cannot unpack $base"
 chmod 755 "$R"  # mktemp made it 0700: it is the chroot's /, which every user reads
@@ -104,14 +121,7 @@ cp /etc/resolv.conf "$R/etc/resolv.conf"
     echo "deb $mirror $SUITE-updates main"
     [ -n "$security" ] && echo "deb $security $SUITE-security main"
 } > "$R/etc/apt/sources.list"
-mnt -t proc proc "$R/proc"
-mnt --bind /dev "$R/dev"
-mnt --bind /dev/pts "$R/dev/pts"
-mnt -t tmpfs -o mode=1777 tmpfs "$R/dev/shm"
-mnt -t sysfs sysfs "$R/sys"
-if [ "${FRESH_APT_CACHE:-1}" = 1 ] && [ -d /var/cache/apt/archives ]; then
-    mnt --bind /var/cache/apt/archives "$R/var/cache/apt/archives"
-fi
+mount_root "$R"
 in_root() { chroot "$R" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     TERM=dumb LANG=C.UTF-8 /bin/bash -c "$1"; }
 
@@ -129,6 +139,13 @@ out=$(chroot "$R" /usr/bin/env -i HOME=/home/newcomer PATH=/usr/bin:/bin LANG=C.
 [ $rc != 0 ] && grep -q 'sudo apt-get install .*libfcgi-dev' <<<"$out" && ! grep -qiE 'undefined reference|error:|No such file' <<<"$out"
 ok $? "as an ordinary user, make stops with the apt-get install line and no compiler error (exit $rc)"
 [ $rc != 0 ] && grep -q 'sudo apt-get install' <<<"$out" || sed 's/^/#   /' <<<"$out" | tail -n 8
+
+# A copy of this fresh machine, for `make install` on the first try (4).
+R2=$(mktemp -d /var/tmp/switchboard-fresh-root.XXXXXX)
+roots+=("$R2")
+for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount "${mounted[$i]}" || umount -l "${mounted[$i]}"; done; mounted=()
+cp -a "$R/." "$R2/" && chmod 755 "$R2"
+mount_root "$R"
 
 # 2. Root: make run on the first try.
 port=8080
@@ -195,11 +212,14 @@ for _ in $(seq 100); do kill -0 "$RUNPID" 2>/dev/null || break; sleep 0.1; done
 ok $? "Ctrl-C stops what make run started"
 RUNPID=
 
-# 4. make install into a staging directory.
-out=$(in_root 'cd /root/switchboard && make install DESTDIR=/tmp/stage PREFIX=/usr/local' 2>&1); rc=$?
-[ $rc = 0 ] && in_root '/tmp/stage/usr/local/bin/switchboard --version' >/dev/null 2>&1 &&
-    [ -d "$R/tmp/stage/usr/local/share/switchboard/templates" ]
-ok $? "make install DESTDIR=/tmp/stage installs the program, templates and the rest"
+# 4. On the copy made before make run: as root, `make install` on the
+#    first try (it installs the packages and builds first).
+mount_root "$R2"
+out=$(chroot "$R2" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+      TERM=dumb LANG=C.UTF-8 /bin/bash -c 'cd /root/switchboard && make install DESTDIR=/tmp/stage PREFIX=/usr/local' 2>&1); rc=$?
+[ $rc = 0 ] && chroot "$R2" /tmp/stage/usr/local/bin/switchboard --version >/dev/null 2>&1 &&
+    [ -d "$R2/tmp/stage/usr/local/share/switchboard/templates" ]
+ok $? "on another fresh copy, make install as root works on the first try"
 [ $rc = 0 ] || sed 's/^/#   /' <<<"$out" | tail -n 5
 
 # 5. The whole suite on the fresh machine.
