@@ -8,6 +8,11 @@
 # report.
 
 set -u
+# The system's own tools first: the tests run python3, curl and sqlite3
+# thousands of times, and a version manager's shim earlier in PATH (pyenv's
+# python3 is a shell script that starts several more) makes each call
+# many times slower.  `make deps` installs the Debian ones.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 SB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SB_BUILD=${SB_BUILD:-build}
 SB_BIN=${SB_BIN:-$SB_ROOT/$SB_BUILD/bin/switchboard}
