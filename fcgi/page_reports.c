@@ -488,7 +488,8 @@ static void shares_page(Ctx *c, int status, const char *new_link, const char *er
 void h_report_shares(Ctx *c)
 {
 	int64_t secret = manage_query_id(c, "secret"), link = manage_query_id(c, "link");
-	if (!secret) {
+	if (!secret || strcmp(c->method, "HEAD") == 0) {
+		/* (a HEAD, e.g. a link preview, must not use the secret up) */
 		shares_page(c, 200, NULL, NULL, NULL, 0);
 		return;
 	}

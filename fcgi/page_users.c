@@ -278,7 +278,8 @@ void h_user(Ctx *c)
 	int64_t id = path_id(c, "id");
 	int64_t secret = manage_query_id(c, "secret");
 	const char *done = params_get(&c->query, "done");
-	if (!secret) {
+	if (!secret || strcmp(c->method, "HEAD") == 0) {
+		/* (a HEAD, e.g. a link preview, must not use the secret up) */
 		user_page(c, 200, id, NULL, NULL);
 		return;
 	}
