@@ -5,8 +5,6 @@
 #include "form_keys.h"
 #include "util.h"
 
-#include <stdio.h>
-
 FormKeyState formkey_claim(Store *s, const char *key, int64_t user_id, const char *path, int64_t now,
 			   char **location, int64_t *claimed_at)
 {
