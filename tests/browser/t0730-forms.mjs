@@ -10,8 +10,11 @@
 // reloading it shows no secret and makes nothing new (no 422 "login
 // taken", no second password or link), and another session of the same
 // admin opening that address never sees it.
+import fs from 'node:fs';
+import { HtmlValidate } from 'html-validate';
+import { plugin, pluginRules } from './htmlrules.mjs';
 import {
-    assert, assertEq, diag, goto, launchBrowser, newContext, pathOf, runWorker, signIn, simulateSms, sql, step,
+    assert, assertEq, goto, launchBrowser, newContext, pathOf, runWorker, signIn, simulateSms, sql, step,
     submit, submitButton,
 } from './lib.mjs';
 
@@ -31,6 +34,18 @@ function need(...names) {
 const form = (p, action) => p.locator(`form[action="${action}"]`);
 const mainText = (p) => p.locator('main').innerText();
 const count = (q, ...args) => Number(sql(q, ...args));
+// The pages these steps saw, as the server sent them, for the HTML check.
+const pages = {};
+async function open(p, url) {
+    const resp = await p.goto(url, { waitUntil: 'load' });
+    if (resp) pages[`${pathOf(p)} (${Object.keys(pages).length + 1})`] = await resp.text();
+    return resp ? resp.status() : 0;
+}
+async function reload(p) {
+    const resp = await p.reload({ waitUntil: 'load' });
+    if (resp) pages[`${pathOf(p)} reloaded (${Object.keys(pages).length + 1})`] = await resp.text();
+    return resp ? resp.status() : 0;
+}
 
 // What the browser would send for the form with that action on p's page
 // (hidden fields, the _csrf and _form tokens, typed values), as pairs.
@@ -120,7 +135,7 @@ await step('the same reply form posted twice in a row: one message, the second s
     assertEq(replies(text), 1, 'messages with that text');
     assertEq(count('SELECT count(*) FROM events WHERE task_id = ?', ids.task), eventsAfter, 'events after the second');
     assert(eventsAfter > events, 'the first wrote its events');
-    assertEq(await goto(page, second.location), 200, 'the page the second leads to');
+    assertEq(await open(page, second.location), 200, 'the page the second leads to');
     assert((await mainText(page)).includes(ALREADY), `the page does not say "${ALREADY}"`);
 });
 
@@ -172,10 +187,10 @@ await step('reset password: the other session, then a reload, never see the one-
     assertEq(await pageB.locator('.m-otp').count(), 0, 'one-time passwords shown to the other session');
     assert((await mainText(pageB)).includes('already shown'), 'the other session is told it was shown');
     // This session sees it once.
-    assertEq(await goto(page, r.location), 200, 'this session opens it');
+    assertEq(await open(page, r.location), 200, 'this session opens it');
     const otp = (await page.locator('.m-otp').first().innerText()).trim();
     assert(/^[0-9a-f]{24}$/.test(otp), `no one-time password shown (${otp})`);
-    await page.reload({ waitUntil: 'load' });
+    assertEq(await reload(page), 200, 'the reload');
     assertEq(await page.locator('.m-otp').count(), 0, 'passwords shown after the reload');
     assert((await mainText(page)).includes('already shown'), 'the reload says it was shown');
     assert(!(await page.content()).includes(otp), 'the password is nowhere in the reloaded page');
@@ -233,7 +248,7 @@ await step('a new share link is shown once; a reload makes no other link', async
     assertEq(links(), before + 1, 'one link made');
     const shown = (await page.locator('.m-otp').first().innerText()).trim();
     assert(/\/reports\/share\/[0-9a-f]{64}\/$/.test(shown), `no link shown (${shown})`);
-    await page.reload({ waitUntil: 'load' });
+    assertEq(await reload(page), 200, 'the reload');
     assertEq(links(), before + 1, 'links after the reload');
     assert(!(await page.content()).includes(shown), 'the link is shown again');
     assert((await mainText(page)).includes('already shown'), 'the reload says it was shown');
@@ -251,10 +266,27 @@ await step('a share link form posted twice (the same token) makes one link', asy
     assertEq(first.status, 303, 'first POST');
     assertEq(second.location, withAgain(first.location), 'the second is sent where the first went');
     assertEq(count('SELECT count(*) FROM report_shares'), before + 1, 'links made');
-    assertEq(await goto(page, second.location), 200, 'the page the second leads to');
+    assertEq(await open(page, second.location), 200, 'the page the second leads to');
     const text = await mainText(page);
     assert(text.includes(ALREADY), `the page does not say "${ALREADY}"`);
     assertEq(await page.locator('.m-otp').count(), 1, 'the link (not yet seen) shown on it once');
+});
+
+await step('those pages (secret shown, already shown, already submitted) are valid HTML', async () => {
+    const config = JSON.parse(fs.readFileSync(new URL('./.htmlvalidate.json', import.meta.url), 'utf8'));
+    const validator = new HtmlValidate({
+        ...config,
+        plugins: [...(config.plugins || []), plugin],
+        rules: { ...config.rules, ...pluginRules },
+    });
+    const problems = [];
+    assert(Object.keys(pages).length >= 4, `only ${Object.keys(pages).length} pages kept`);
+    for (const [name, html] of Object.entries(pages)) {
+        const report = await validator.validateString(html, name);
+        for (const r of report.results)
+            for (const m of r.messages) problems.push(`${name}: ${m.ruleId} ${m.message} (line ${m.line})`);
+    }
+    assert(problems.length === 0, problems.slice(0, 12).join('\n'));
 });
 
 await ctxA.close();
