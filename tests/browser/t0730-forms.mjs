@@ -185,14 +185,14 @@ await step('reset password: the other session, then a reload, never see the one-
     // The other session first, while the password is still waiting.
     assertEq(await goto(pageB, r.location), 200, 'the other session opens the address');
     assertEq(await pageB.locator('.m-otp').count(), 0, 'one-time passwords shown to the other session');
-    assert((await mainText(pageB)).includes('already shown'), 'the other session is told it was shown');
+    assert((await mainText(pageB)).includes('not shown again'), 'the other session is told it was shown');
     // This session sees it once.
     assertEq(await open(page, r.location), 200, 'this session opens it');
     const otp = (await page.locator('.m-otp').first().innerText()).trim();
     assert(/^[0-9a-f]{24}$/.test(otp), `no one-time password shown (${otp})`);
     assertEq(await reload(page), 200, 'the reload');
     assertEq(await page.locator('.m-otp').count(), 0, 'passwords shown after the reload');
-    assert((await mainText(page)).includes('already shown'), 'the reload says it was shown');
+    assert((await mainText(page)).includes('not shown again'), 'the reload says it was shown');
     assert(!(await page.content()).includes(otp), 'the password is nowhere in the reloaded page');
     assertEq(resets(), before + 1, 'resets after the reload');
     assertEq(sql('SELECT password_hash FROM users WHERE id = ?', ids.carol), hash, 'her password after the reload');
@@ -227,7 +227,7 @@ await step('create user: the password is shown once; a reload shows no 422 and m
     const text = await mainText(page);
     assert(!/taken/i.test(text), 'the reload says the login is taken');
     assert(!(await page.content()).includes(otp), 'the password is shown again');
-    assert(text.includes('already shown'), 'the reload says it was shown');
+    assert(text.includes('not shown again'), 'the reload says it was shown');
     assertEq(count('SELECT count(*) FROM users'), users, 'users after the reload');
     assertEq(count("SELECT count(*) FROM users WHERE login = 'dave'"), 1, 'dave once');
     assertEq(await goto(pageB, pathOf(page)), 200, 'the other session opens the same address');
@@ -251,7 +251,7 @@ await step('a new share link is shown once; a reload makes no other link', async
     assertEq(await reload(page), 200, 'the reload');
     assertEq(links(), before + 1, 'links after the reload');
     assert(!(await page.content()).includes(shown), 'the link is shown again');
-    assert((await mainText(page)).includes('already shown'), 'the reload says it was shown');
+    assert((await mainText(page)).includes('not shown again'), 'the reload says it was shown');
     assertEq(await goto(pageB, pathOf(page)), 200, 'the other session opens the same address');
     assert(!(await pageB.content()).includes(shown), 'the other session sees the link');
 });
@@ -272,7 +272,7 @@ await step('a share link form posted twice (the same token) makes one link', asy
     assertEq(await page.locator('.m-otp').count(), 1, 'the link (not yet seen) shown on it once');
 });
 
-await step('those pages (secret shown, already shown, already submitted) are valid HTML', async () => {
+await step('those pages (secret shown, not shown again, already submitted) are valid HTML', async () => {
     const config = JSON.parse(fs.readFileSync(new URL('./.htmlvalidate.json', import.meta.url), 'utf8'));
     const validator = new HtmlValidate({
         ...config,

@@ -284,7 +284,7 @@ like "$(header Cache-Control)" 'no-store' "on a page that is not cached"
 like "$b" 'Carol &lt;i&gt;Danvers&lt;/i&gt;' "the name is escaped"
 r=$(http GET "$SHOW")
 unlike "$(body_of "$r")" "$OTP" "reloading that page does not show it again"
-like "$(body_of "$r")" 'One-time password already shown' "and says it was shown"
+like "$(body_of "$r")" 'One-time password not shown again' "and says it was shown"
 is "$(sql "SELECT role||'|'||must_change_password FROM users WHERE id=$CAROL")" "agent|1" "an agent who must change the password"
 is "$(sql "SELECT actor FROM events WHERE event_type='user_created' AND json_extract(details,'\$.login')='carol'")" "user:admin" "user_created names the admin"
 is "$(sql "SELECT count(*) FROM users WHERE password_hash LIKE '%$OTP%'")" 0 "the password is not stored in clear"

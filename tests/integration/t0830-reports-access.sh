@@ -104,7 +104,7 @@ link=$(body_of "$(http GET "$show")" | grep -o 'http://[^<]*/reports/share/[0-9a
 like "$link" '/reports/share/[0-9a-f]{64}/$' "the link is shown there"
 again=$(body_of "$(http GET "$show")")
 unlike "$again" '/reports/share/[0-9a-f]{64}/' "once: reloading does not show it again"
-like "$again" 'New link already shown' "and says so"
+like "$again" 'New link not shown again' "and says so"
 token=${link##*/share/}; token=${token%/}
 is "$(sql "SELECT count(*) FROM report_shares WHERE token_hash = '$token'")" 0 "only a hash of the token is stored"
 is "$(sql "SELECT count(*) FROM events WHERE event_type = 'report_share_created' AND client_id = 2")" 1 "event report_share_created"
