@@ -77,16 +77,16 @@ int docs_read_form(Ctx *c, DocForm *f, int admin, char *why, size_t whylen)
 	if (multipart_parse(c->body, c->body_len, boundary, &parts, &n, UPLOAD_MAX_PARTS) != 0)
 		FAIL(400, "bad_multipart", NULL, "The multipart/form-data body is malformed: %s.", multipart_error());
 	static const char *const known[] = {"file", "task_id", "client_id", "event_id", "document_id", "description",
-					    "_csrf"};
+					    "_csrf", "_form"};
 	const char *ids[4] = {NULL, NULL, NULL, NULL};
-	int seen[7] = {0};
+	int seen[ARRAY_LEN(known)] = {0};
 	for (size_t i = 0; i < n; i++) {
 		const MultipartPart *p = &parts[i];
 		size_t k;
 		for (k = 0; k < ARRAY_LEN(known); k++)
 			if (strcmp(p->name, known[k]) == 0)
 				break;
-		if (k == ARRAY_LEN(known) || (k == 6 && !admin)) {
+		if (k == ARRAY_LEN(known) || (k >= 6 && !admin)) {
 			if (admin)
 				continue; /* a browser may add fields of its own; ignore them */
 			FAIL(422, "unknown_field", NULL,
@@ -118,8 +118,10 @@ int docs_read_form(Ctx *c, DocForm *f, int admin, char *why, size_t whylen)
 			ids[k - 1] = v;
 		else if (k == 5)
 			f->description = v;
-		else
+		else if (k == 6)
 			f->csrf = v;
+		else
+			f->form_token = v;
 	}
 	int64_t *dst[4] = {&f->task_id, &f->client_id, &f->event_id, &f->document_id};
 	for (int i = 0; i < 4; i++)

@@ -211,11 +211,12 @@ typedef struct {
 	int has_file;
 	const char *description; /* NULL when not sent; CRLF made LF */
 	const char *csrf;        /* the _csrf field (admin forms) */
+	const char *form_token;  /* the _form field (admin forms; form_once.c) */
 	int status;              /* on failure: 400, 415 or 422 */
 	const char *code, *field;
 } DocForm;
 /* Parse c's multipart/form-data upload (fields file, task_id, client_id,
- * event_id, document_id, description, and _csrf when admin; unknown
+ * event_id, document_id, description, and _csrf and _form when admin; unknown
  * fields are 422 for the API and ignored for admin forms).  0, or -1 with
  * f->status/code/field and a sentence in why. */
 int docs_read_form(Ctx *c, DocForm *f, int admin, char *why, size_t whylen);

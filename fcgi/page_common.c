@@ -1,6 +1,7 @@
 /*
  * page_common.c - what every admin page shares: the layout's data (user,
- * navigation, CSRF token), cookies, and the client-isolation check.
+ * navigation, CSRF and form tokens, the "already submitted" notice),
+ * cookies, and the client-isolation check.
  */
 #include "config.h"
 #include "web.h"
@@ -24,6 +25,13 @@ json_t *page_data(Ctx *c, const char *title, const char *nav)
 		json_object_set_new(d, "is_admin", json_boolean(c->user.is_admin));
 	}
 	json_object_set_new(d, "csrf", json_string(c->csrf));
+	/* One form token per render: the same form sent twice from this page
+	 * is done once (form_once.c). */
+	char token[33];
+	form_token_new(token);
+	json_object_set_new(d, "form_token", json_string(token));
+	if (params_get(&c->query, "again"))
+		json_object_set_new(d, "again", json_true());
 	return d;
 }
 

@@ -265,7 +265,8 @@ void h_document_new_form(Ctx *c)
 }
 
 /* POST /documents - signed in; multipart/form-data with _csrf (checked
- * here: the route is R_RAW_BODY).  Fields: file, client_id, task_id,
+ * here: the route is R_RAW_BODY) and _form (the same upload sent again is
+ * done once, as the dispatcher does for other forms).  Fields: file, client_id, task_id,
  * event_id, document_id, description.  303 to the document's page; the
  * form again with the reason (400, 413, 415, 422, 404) when refused, and
  * nothing stored. */
@@ -285,6 +286,21 @@ void h_document_upload(Ctx *c)
 		upload_page(c, f.status, &f, why, f.field);
 		return;
 	}
+	/* The same upload sent again from the same page is done once. */
+	FormDigest fd;
+	unsigned char fields[32];
+	char ids[80];
+	snprintf(ids, sizeof ids, "%lld,%lld,%lld,%lld", (long long)f.client_id, (long long)f.task_id,
+		 (long long)f.event_id, (long long)f.document_id);
+	form_digest_init(&fd);
+	form_digest_add(&fd, ids, strlen(ids));
+	form_digest_add(&fd, f.description ? f.description : "", f.description ? strlen(f.description) : 0);
+	form_digest_add(&fd, f.filename, strlen(f.filename));
+	form_digest_add(&fd, f.part_type, strlen(f.part_type));
+	form_digest_add(&fd, f.data, f.len);
+	form_digest_final(&fd, fields);
+	if (!form_once_begin(c, f.form_token, fields))
+		return;
 	DocAuthor author;
 	docs_author(c, &author);
 	DocUpload u = {

@@ -35,6 +35,7 @@
 #include "config.h"
 #include "handlers.h"
 #include "report_files.h"
+#include "secrets.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -463,27 +464,52 @@ static void shares_page(Ctx *c, int status, const char *new_link, const char *er
 	if (client_id > 0)
 		json_object_set_new(d, "client_id", json_integer(client_id));
 	json_object_set_new(d, "label", json_string(label ? label : ""));
-	if (new_link)
+	if (new_link && *new_link)
 		json_object_set_new(d, "new_link", json_string(new_link));
+	else if (new_link)
+		json_object_set_new(d, "link_gone", json_true());
 	if (error)
 		json_object_set_new(d, "error", json_string(error));
 	const char *done = params_get(&c->query, "done");
 	if (done && strcmp(done, "revoked") == 0)
 		json_object_set_new(d, "flash", json_string("The link was revoked: it no longer opens the report."));
+	if (done && strcmp(done, "created") == 0 && new_link && *new_link)
+		json_object_set_new(d, "flash", json_string("Share link made. Copy it below: it is shown only this once."));
 	if (new_link)
 		add_header(c, "Cache-Control", "no-store");
 	respond_page(c, status, "reports/shares", d);
 }
 
-/* GET /reports/shares - admins.  The share links and a form for a new one. */
+/* GET /reports/shares?done=created&link=ID&secret=ID - admins.  The share
+ * links and a form for a new one.  secret: the link a POST just made,
+ * shown this once if this session made it; otherwise the page says it was
+ * shown already (only its hash is kept) and how to make a new one.  503
+ * when the store cannot give it right now (it stays for a reload). */
 void h_report_shares(Ctx *c)
 {
-	shares_page(c, 200, NULL, NULL, NULL, 0);
+	int64_t secret = manage_query_id(c, "secret"), link = manage_query_id(c, "link");
+	if (!secret || strcmp(c->method, "HEAD") == 0) {
+		/* (a HEAD, e.g. a link preview, must not use the secret up) */
+		shares_page(c, 200, NULL, NULL, NULL, 0);
+		return;
+	}
+	/* This page writes (the secret is erased as it is shown): leave the
+	 * request's read snapshot first so the write queues properly. */
+	store_read_end(c->store);
+	char *url = NULL;
+	int r = secret_open(c->store, c->session_cookie, secret, SECRET_SHARE_LINK, link, &url);
+	if (r < 0) {
+		respond_error(c, 503, "db_busy", "The new link cannot be read right now. Reload the page.", NULL);
+		return;
+	}
+	shares_page(c, 200, url ? url : "", NULL, NULL, 0);
+	free(url);
 }
 
 /* POST /reports/shares - admins.  Form: client_id, label.  Makes a link to
- * that client's report and shows it once (only its hash is kept), in the
- * answer itself, never in a URL.  Event report_share_created. */
+ * that client's report (only its hash is kept), seals it for this session
+ * (lib/secrets.h) and answers 303 to the list, which shows it once; never
+ * in a URL.  Event report_share_created.  422 with the form again. */
 void h_report_share_create(Ctx *c)
 {
 	const char *cid = params_get(&c->form, "client_id");
@@ -523,13 +549,15 @@ void h_report_share_create(Ctx *c)
 	json_decref(det);
 	int64_t ev = store_event(c->store, "report_share_created", client_id, 0, 0, c->actor, dt);
 	free(dt);
-	if (ev < 0 || store_commit(c->store) != 0) {
+	const char *url = arena_printf(c->arena, "%s/reports/share/%s/", config_get("SWITCHBOARD_PUBLIC_URL"), token);
+	int64_t secret = ev < 0 ? -1 : secret_seal(c->store, c->session_cookie, SECRET_SHARE_LINK, share_id, url);
+	if (secret < 0 || store_commit(c->store) != 0) {
 		manage_store_failed(c, "creating a share link");
 		return;
 	}
 	ctx_log(c, "share link %lld created for client %lld", (long long)share_id, (long long)client_id);
-	shares_page(c, 201, arena_printf(c->arena, "%s/reports/share/%s/", config_get("SWITCHBOARD_PUBLIC_URL"), token),
-		    NULL, NULL, client_id);
+	respond_redirect(c, arena_printf(c->arena, "/reports/shares?done=created&link=%lld&secret=%lld",
+					 (long long)share_id, (long long)secret));
 }
 
 /* POST /reports/shares/:id/revoke - admins.  The link stops working at

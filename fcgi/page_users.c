@@ -3,16 +3,20 @@
  * enable, reset a password, attach to and detach from clients.
  *
  * Passwords are never chosen here: a new account and a reset get a random
- * one-time password (auth_random_hex), shown once in the answer to the
- * POST and never stored in clear; the person must change it at their next
- * sign-in.  That answer is a page, not a redirect, so the secret never
- * sits in a URL or a later page, and it is marked no-store.  Every change
+ * one-time password (auth_random_hex) that the person must change at their
+ * next sign-in.  Like every form here, those POSTs redirect: the password
+ * is sealed for the admin's session (lib/secrets.h, never in clear) and
+ * shown once on the user's page the redirect leads to (?secret=ID, an id,
+ * not the secret).  Loading that page again, or from another session,
+ * shows that it was shown and how to make a new one; it never makes a new
+ * password by itself.  Every change
  * goes through lib/auth.h, which writes its event (user_created,
  * user_disabled, user_enabled, user_password_changed, member_added,
  * member_removed) in the same transaction.
  */
 #include "handlers.h"
 #include "phone.h"
+#include "secrets.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,10 +115,26 @@ static const char *name_problem(const char *name)
 
 static void user_page(Ctx *c, int status, int64_t id, const char *one_time_password, json_t *overlay);
 
+/* Seal the one-time password pw of user id for this session and redirect
+ * to the user's page that shows it once (done: created | reset); 500 when
+ * it cannot be kept (the password is then lost: reset it again). */
+static void show_password(Ctx *c, int64_t id, const char *pw, const char *done)
+{
+	int64_t secret = secret_seal(c->store, c->session_cookie, SECRET_USER_PASSWORD, id, pw);
+	if (secret < 0) {
+		ctx_log(c, "user=%lld: the one-time password could not be kept for display", (long long)id);
+		respond_error(c, 500, "store_failed",
+			      "The password was set but could not be kept for display. Reset the password again.", NULL);
+		return;
+	}
+	respond_redirect(c, arena_printf(c->arena, "/users/%lld?done=%s&secret=%lld", (long long)id, done,
+					 (long long)secret));
+}
+
 /* POST /users/new - admins (CSRF).  Form: login (2..32 letters, digits,
  * . _ - @), name, role (agent | admin).  Creates the account with a
- * one-time password it must change at the first sign-in, and answers 201
- * with the user's page showing that password once.  422 with the error
+ * one-time password it must change at the first sign-in, and answers 303
+ * to the user's page, which shows that password once.  422 with the error
  * next to the field (a login that is taken included). */
 void h_user_create(Ctx *c)
 {
@@ -156,7 +176,7 @@ void h_user_create(Ctx *c)
 		return;
 	}
 	ctx_log(c, "user=%lld (%s) created by %s", (long long)id, login, c->actor);
-	user_page(c, 201, id, pw, json_pack("{s:s}", "flash", "User created. Give them the one-time password below."));
+	show_password(c, id, pw, "created");
 }
 
 /* ---- one user ------------------------------------------------------------- */
@@ -248,10 +268,40 @@ static void user_page(Ctx *c, int status, int64_t id, const char *one_time_passw
 	respond_page(c, status, "pages/user", d);
 }
 
-/* GET /users/:id - admins.  One user with the forms that change them. */
+/* GET /users/:id?done=KEY&secret=ID - admins.  One user with the forms
+ * that change them.  secret: the one-time password a create or reset just
+ * made, shown this once if this session made it; otherwise the page says
+ * it was shown already and how to make a new one.  503 when the store
+ * cannot give it right now (it stays for a reload). */
 void h_user(Ctx *c)
 {
-	user_page(c, 200, path_id(c, "id"), NULL, NULL);
+	int64_t id = path_id(c, "id");
+	int64_t secret = manage_query_id(c, "secret");
+	const char *done = params_get(&c->query, "done");
+	if (!secret || strcmp(c->method, "HEAD") == 0) {
+		/* (a HEAD, e.g. a link preview, must not use the secret up) */
+		user_page(c, 200, id, NULL, NULL);
+		return;
+	}
+	/* This page writes (the secret is erased as it is shown): leave the
+	 * request's read snapshot first so the write queues properly. */
+	store_read_end(c->store);
+	char *pw = NULL;
+	int r = secret_open(c->store, c->session_cookie, secret, SECRET_USER_PASSWORD, id, &pw);
+	if (r < 0) {
+		respond_error(c, 503, "db_busy", "The one-time password cannot be read right now. Reload the page.", NULL);
+		return;
+	}
+	int created = done && strcmp(done, "created") == 0;
+	json_t *o = json_object();
+	if (pw)
+		json_object_set_new(o, "flash", json_string(created ? "User created. Give them the one-time password below."
+								    : "Password reset and their sessions ended. Give them "
+								      "the one-time password below."));
+	else
+		json_object_set_new(o, "secret_gone", json_true());
+	user_page(c, 200, id, pw, o);
+	free(pw);
 }
 
 /* The target user's id when it exists, else 404 and 0. */
@@ -298,9 +348,9 @@ void h_user_enable(Ctx *c)
 }
 
 /* POST /users/:id/password - admins (CSRF).  A new one-time password,
- * shown once in this answer; every session of the user ends and they must
- * choose their own password at the next sign-in.  One's own password is
- * changed on /account/password instead (422 here). */
+ * shown once on the user's page this answers 303 to; every session of the
+ * user ends and they must choose their own password at the next sign-in.
+ * One's own password is changed on /account/password instead (422 here). */
 void h_user_reset(Ctx *c)
 {
 	int64_t id = target_user(c);
@@ -322,8 +372,7 @@ void h_user_reset(Ctx *c)
 		return;
 	}
 	ctx_log(c, "user=%lld password reset by %s", (long long)id, c->actor);
-	user_page(c, 200, id, pw,
-		  json_pack("{s:s}", "flash", "Password reset and their sessions ended. Give them the one-time password below."));
+	show_password(c, id, pw, "reset");
 }
 
 /* POST /users/:id/clients - admins (CSRF).  Form: client_id (from the

@@ -97,6 +97,7 @@ void respond_error(Ctx *c, int status, const char *code, const char *message, co
 void respond_redirect(Ctx *c, const char *location)
 {
 	add_header(c, "Location", location);
+	c->location = arena_strdup(c->arena, location);
 	respond(c, 303, "text/plain; charset=utf-8", "See Other\n", 10);
 }
 

@@ -5,7 +5,9 @@
  * Handlers never see a malformed query string, form body or cookie header:
  * those are answered here with 400.  Unknown paths get 404, known paths
  * with the wrong method 405 with an Allow header.  Errors are HTML pages,
- * or JSON under /api/.
+ * or JSON under /api/.  A form that changes something and carries a form
+ * token is claimed before its handler runs, so it is done once
+ * (form_once.c).
  */
 #include "tokens.h"
 #include "web.h"
@@ -192,5 +194,10 @@ void dispatch(Ctx *c)
 			return;
 		}
 	}
+	/* A form sent again (same session, form token, path and fields) has no
+	 * second effect: see form_once.c. */
+	if ((found->flags & R_CSRF) && (found->flags & R_FORM) && !form_once_route(c))
+		return;
 	found->handler(c);
+	form_once_end(c);
 }

@@ -79,6 +79,8 @@ struct Ctx {
 	const char *resp_type;
 	Buf resp_headers; /* extra header lines, each ending in \r\n */
 	Buf resp_body;
+	const char *location;    /* respond_redirect's target (arena), else NULL */
+	const char *form_key;    /* the form submission this request claimed (form_once.c), else NULL */
 };
 
 /* Path parameter by name (":id" → "id"), or NULL. */
@@ -110,6 +112,31 @@ int ctx_is_admin(Ctx *c);
 
 /* One line on stderr carrying the request id and route. */
 void ctx_log(Ctx *c, const char *fmt, ...) SB_PRINTF(2, 3);
+
+/* form_once.c: a form that changes something is done once.  A page's
+ * forms carry form_token_new()'s value as _form; the dispatcher claims
+ * each R_CSRF form submission that has one (form_once_route) before the
+ * handler and records or releases it after (form_once_end).  Handlers of
+ * multipart forms, which the dispatcher does not parse, hash their own
+ * fields with form_digest_* and call form_once_begin after their CSRF
+ * check. */
+typedef struct {
+	void *md; /* EVP_MD_CTX */
+} FormDigest;
+void form_token_new(char out[33]);
+void form_digest_init(FormDigest *d);
+void form_digest_add(FormDigest *d, const void *p, size_t n); /* one field (length-prefixed) */
+void form_digest_final(FormDigest *d, unsigned char out[32]);
+/* Claim the submission of form token (may be NULL: nothing to do) with
+ * fields (form_digest_final's value) for c's session and path.  1: run
+ * the action; 0: already answered (a 303 to where the same submission
+ * went before, with again=1, or a 4xx/503 page). */
+int form_once_begin(Ctx *c, const char *token, const unsigned char fields[32]);
+/* form_once_begin for c->form (its _form, its fields but _csrf and _form). */
+int form_once_route(Ctx *c);
+/* After the handler: remember where a claimed submission led, or forget it
+ * when the handler refused it (4xx/5xx). */
+void form_once_end(Ctx *c);
 
 /* The route table, defined in routes.c. */
 extern const Route sb_routes[];

@@ -4,7 +4,8 @@
 # summary, starting a conversation that the worker sends through the log
 # channel), routing rules (valid and invalid saves), jobs (a dead job, retry,
 # cancel), the simulator (a signed inbound SMS the worker turns into a
-# task), users (create with a one-time password, disable, reset, attach),
+# task), users (create with a one-time password shown once after the
+# redirect, disable, reset, attach),
 # what an agent may not see or do, CSRF, and HTML escaping of hostile text.
 . "$(dirname "$0")/../lib.sh"
 sb_start || { echo "not ok 1 - server starts"; echo "1..1"; exit 1; }
@@ -271,13 +272,19 @@ r=$(http GET /users/new)
 is "$(status_of "$r")" 200 "GET /users/new"
 like "$(body_of "$r")" '<label for="role">Role</label>' "the role select has a label"
 r=$(post /users/new --data-urlencode "login=carol" --data-urlencode "name=Carol <i>Danvers</i>" --data-urlencode "role=agent")
-is "$(status_of "$r")" 201 "POST /users/new creates a user"
+is "$(status_of "$r")" 303 "POST /users/new creates a user"
+CAROL=$(sql "SELECT id FROM users WHERE login='carol'")
+SHOW=$(loc)
+like "$SHOW" "^/users/$CAROL\\?done=created&secret=[0-9]+$" "and redirects to the user's page (no secret in the URL)"
+r=$(http GET "$SHOW")
 b=$(body_of "$r")
 OTP=$(printf '%s' "$b" | sed -n 's/.*<p class="m-otp">\([0-9a-f]*\)<\/p>.*/\1/p')
-like "$OTP" '^[0-9a-f]{24}$' "and shows a one-time password once"
+like "$OTP" '^[0-9a-f]{24}$' "which shows a one-time password once"
 like "$(header Cache-Control)" 'no-store' "on a page that is not cached"
 like "$b" 'Carol &lt;i&gt;Danvers&lt;/i&gt;' "the name is escaped"
-CAROL=$(sql "SELECT id FROM users WHERE login='carol'")
+r=$(http GET "$SHOW")
+unlike "$(body_of "$r")" "$OTP" "reloading that page does not show it again"
+like "$(body_of "$r")" 'One-time password not shown again' "and says it was shown"
 is "$(sql "SELECT role||'|'||must_change_password FROM users WHERE id=$CAROL")" "agent|1" "an agent who must change the password"
 is "$(sql "SELECT actor FROM events WHERE event_type='user_created' AND json_extract(details,'\$.login')='carol'")" "user:admin" "user_created names the admin"
 is "$(sql "SELECT count(*) FROM users WHERE password_hash LIKE '%$OTP%'")" 0 "the password is not stored in clear"
@@ -320,9 +327,10 @@ is "$(status_of "$r")" 303 "enable carol"
 is "$(sb_login carol carol-chosen-pw)" 303 "she can sign in again"
 use_jar admin
 r=$(post "/users/$CAROL/password")
-is "$(status_of "$r")" 200 "reset carol's password"
-OTP2=$(body_of "$r" | sed -n 's/.*<p class="m-otp">\([0-9a-f]*\)<\/p>.*/\1/p')
-like "$OTP2" '^[0-9a-f]{24}$' "a new one-time password is shown"
+is "$(status_of "$r")" 303 "reset carol's password"
+like "$(loc)" "^/users/$CAROL\\?done=reset&secret=[0-9]+$" "redirects to her page"
+OTP2=$(body_of "$(http GET "$(loc)")" | sed -n 's/.*<p class="m-otp">\([0-9a-f]*\)<\/p>.*/\1/p')
+like "$OTP2" '^[0-9a-f]{24}$' "a new one-time password is shown there"
 is "$(sql "SELECT must_change_password FROM users WHERE id=$CAROL")|$(sql "SELECT count(*) FROM sessions WHERE user_id=$CAROL")" \
    "1|0" "she must change it and her sessions ended"
 is "$(sb_login carol carol-chosen-pw)" 401 "her old password is gone"

@@ -97,9 +97,14 @@ is "$(status_of "$(http GET /reports/shares)")" 403 "agent: share links are 403"
 use_jar admin
 csrf=$(csrf_of /reports/shares)
 r=$(http POST /reports/shares --data-urlencode "client_id=2" --data-urlencode "label=for the client" --data-urlencode "_csrf=$csrf")
-is "$(status_of "$r")" 201 "admin makes a share link"
-link=$(body_of "$r" | grep -o 'http://[^<]*/reports/share/[0-9a-f]*/' | head -1)
-like "$link" '/reports/share/[0-9a-f]{64}/$' "the link is shown once"
+is "$(status_of "$r")" 303 "admin makes a share link"
+show=$(header Location)
+like "$show" '^/reports/shares\?done=created&link=[0-9]+&secret=[0-9]+$' "and is sent to the list (the link is not in the URL)"
+link=$(body_of "$(http GET "$show")" | grep -o 'http://[^<]*/reports/share/[0-9a-f]*/' | head -1)
+like "$link" '/reports/share/[0-9a-f]{64}/$' "the link is shown there"
+again=$(body_of "$(http GET "$show")")
+unlike "$again" '/reports/share/[0-9a-f]{64}/' "once: reloading does not show it again"
+like "$again" 'New link not shown again' "and says so"
 token=${link##*/share/}; token=${token%/}
 is "$(sql "SELECT count(*) FROM report_shares WHERE token_hash = '$token'")" 0 "only a hash of the token is stored"
 is "$(sql "SELECT count(*) FROM events WHERE event_type = 'report_share_created' AND client_id = 2")" 1 "event report_share_created"

@@ -32,7 +32,8 @@ sb_user agent agent-password-1
 sb_login admin admin-password-1 >/dev/null
 use_jar admin
 csrf=$(csrf_of /reports/shares)
-http POST /reports/shares --data-urlencode "client_id=$c" --data-urlencode "label=screenshot" --data-urlencode "_csrf=$csrf" > "$SB_TMP/created"
+http POST /reports/shares --data-urlencode "client_id=$c" --data-urlencode "label=screenshot" --data-urlencode "_csrf=$csrf" >/dev/null
+http GET "$(header Location)" > "$SB_TMP/created"
 link=$(grep -o 'http://[^<]*/reports/share/[0-9a-f]*/' "$SB_TMP/created" | head -1)
 cp "$SB_TMP/body" "$OUT/reports/shares-created.html"
 http GET /reports/shares >/dev/null; cp "$SB_TMP/body" "$OUT/reports/shares.html"
