@@ -117,6 +117,13 @@ void h_user_enable(Ctx *c);
 void h_user_reset(Ctx *c);
 void h_user_attach(Ctx *c);
 void h_user_detach(Ctx *c);
+/* page_login_locks.c: sign-in locks, seen and cleared by admins */
+/* The current locks of login, for a page: [{addr, failures, until}]. */
+json_t *login_locks_json(Ctx *c, const char *login);
+/* The addresses locked for every login, the same way. */
+json_t *addr_locks_json(Ctx *c);
+void h_user_locks_clear(Ctx *c);
+void h_addr_lock_clear(Ctx *c);
 /* ---- end manage pages ---- */
 
 /* ---- task pages: page_tasks.c, page_review.c, page_activity.c ---- */
