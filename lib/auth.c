@@ -306,32 +306,30 @@ LoginResult auth_login(Store *s, const char *login, const char *password, const 
 size_t auth_login_locks(Store *s, const char *login, LoginLock *out, size_t max)
 {
 	int64_t since = now_ms() - AUTH_LOCK_WINDOW_MS;
+	/* One row per address with enough counted failures; the last success
+	 * from that address is looked up through the address index (+b.login),
+	 * which holds few rows per address even when many addresses try one
+	 * login. */
 	sqlite3_stmt *st = store_stmt(s,
-		"SELECT DISTINCT addr FROM login_attempts WHERE login = :l AND ok = 0 AND created_at > :since "
-		"ORDER BY addr LIMIT 1000",
-		SQL_TEXT(":l", login), SQL_INT(":since", since), SQL_END);
+		"SELECT a.addr, count(*) FROM login_attempts a WHERE a.login = :l AND a.ok = 0 AND a.created_at > :since "
+		"AND a.created_at > coalesce((SELECT max(b.created_at) FROM login_attempts b "
+		" WHERE b.addr = a.addr AND +b.login = a.login AND b.ok = 1), 0) "
+		"GROUP BY a.addr HAVING count(*) >= :limit ORDER BY max(a.created_at) DESC, a.addr LIMIT :max",
+		SQL_TEXT(":l", login), SQL_INT(":since", since), SQL_INT(":limit", AUTH_LOCK_PER_LOGIN),
+		SQL_INT(":max", (int64_t)max), SQL_END);
 	size_t n = 0;
 	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
-		const char *addr = col_text(st, 0);
-		int64_t k = store_int(s, 0, "SELECT count(*) " PAIR_FAILS, SQL_TEXT(":l", login), SQL_TEXT(":a", addr),
-				      SQL_INT(":since", since), SQL_END);
-		if (k < AUTH_LOCK_PER_LOGIN)
-			continue;
-		snprintf(out[n].addr, sizeof out[n].addr, "%s", addr);
-		out[n].failures = k;
-		/* It ends when the limit-th newest failure leaves the window. */
-		out[n].until = store_int(s, 0, "SELECT created_at " PAIR_FAILS " ORDER BY created_at DESC LIMIT 1 OFFSET :nth",
-					 SQL_TEXT(":l", login), SQL_TEXT(":a", addr), SQL_INT(":since", since),
-					 SQL_INT(":nth", AUTH_LOCK_PER_LOGIN - 1), SQL_END) + AUTH_LOCK_WINDOW_MS;
+		snprintf(out[n].addr, sizeof out[n].addr, "%s", col_text(st, 0));
+		out[n].failures = sqlite3_column_int64(st, 1);
 		n++;
 	}
 	store_done(st);
-	for (size_t i = 1; i < n; i++) /* the one ending last first (few rows) */
-		for (size_t j = i; j > 0 && out[j].until > out[j - 1].until; j--) {
-			LoginLock t = out[j];
-			out[j] = out[j - 1];
-			out[j - 1] = t;
-		}
+	for (size_t i = 0; i < n; i++) {
+		/* It ends when the limit-th newest failure leaves the window. */
+		out[i].until = store_int(s, 0, "SELECT created_at " PAIR_FAILS " ORDER BY created_at DESC LIMIT 1 OFFSET :nth",
+					 SQL_TEXT(":l", login), SQL_TEXT(":a", out[i].addr), SQL_INT(":since", since),
+					 SQL_INT(":nth", AUTH_LOCK_PER_LOGIN - 1), SQL_END) + AUTH_LOCK_WINDOW_MS;
+	}
 	return n;
 }
 

@@ -74,8 +74,8 @@ typedef struct {
 	int64_t failures, until;
 } LoginLock;
 
-/* The current locks of login, one per address, the one ending last
- * first; at most max in out.  Returns how many were written. */
+/* The current locks of login, one per address, the one with the newest
+ * failure first; at most max in out.  Returns how many were written. */
 size_t auth_login_locks(Store *s, const char *login, LoginLock *out, size_t max);
 /* The addresses currently locked for every login, like auth_login_locks. */
 size_t auth_addr_locks(Store *s, LoginLock *out, size_t max);
