@@ -55,8 +55,9 @@ typedef struct {
 	const char *code;    /* NULL on 200 */
 	const char *message; /* static or in c's arena */
 	const char *field;
-	int64_t message_id;  /* 200: the stored (or earlier) message */
+	int64_t message_id;  /* 200: the stored (or earlier) message; when rejected, its inbound_rejected event */
 	int duplicate;
+	int rejected;        /* 200, but the sender is not a valid address: kept for audit only */
 } TwilioInbound;
 /* Verify signature over url for form (or, when json is non-NULL, for that
  * raw JSON body) with TWILIO_AUTH_TOKEN, then store the message, its event
@@ -99,6 +100,8 @@ void h_rules_save(Ctx *c);
 void h_jobs(Ctx *c);
 void h_job_retry(Ctx *c);
 void h_job_cancel(Ctx *c);
+/* page_inbound.c */
+void h_inbound_rejected(Ctx *c);
 
 /* page_simulator.c */
 void h_simulator_form(Ctx *c);
@@ -114,6 +117,13 @@ void h_user_enable(Ctx *c);
 void h_user_reset(Ctx *c);
 void h_user_attach(Ctx *c);
 void h_user_detach(Ctx *c);
+/* page_login_locks.c: sign-in locks, seen and cleared by admins */
+/* The current locks of login, for a page: [{addr, failures, until}]. */
+json_t *login_locks_json(Ctx *c, const char *login);
+/* The addresses locked for every login, the same way. */
+json_t *addr_locks_json(Ctx *c);
+void h_user_locks_clear(Ctx *c);
+void h_addr_lock_clear(Ctx *c);
 /* ---- end manage pages ---- */
 
 /* ---- task pages: page_tasks.c, page_review.c, page_activity.c ---- */

@@ -563,7 +563,7 @@ int ingest_ipc_send(InboundItem *item)
 	int pid = (int)get_u32(&c);
 	uint64_t hi = get_u32(&c), lo = get_u32(&c);
 	int64_t mid = (int64_t)(hi << 32 | lo);
-	if (c.bad || result > INBOUND_ERROR || (result != INBOUND_ERROR && mid <= 0))
+	if (c.bad || result > INBOUND_REJECTED || (result != INBOUND_ERROR && mid <= 0))
 		goto done; /* (a malformed answer: store it here) */
 	item->result = (InboundResult)result;
 	item->message_id = result == INBOUND_ERROR ? 0 : mid;

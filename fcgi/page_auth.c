@@ -62,7 +62,9 @@ void h_login(Ctx *c)
 	LoginResult r = auth_login(c->store, login, password, c->remote_addr, &u);
 	if (r == LOGIN_RATE_LIMITED) {
 		ctx_log(c, "login rate-limited for %s from %s", login, c->remote_addr);
-		login_page(c, 429, login, "Too many failed attempts. Wait 15 minutes and try again.");
+		login_page(c, 429, login,
+			   "Too many failed attempts from this address. Wait 15 minutes and try again, or ask an "
+			   "administrator to clear the lock.");
 		return;
 	}
 	if (r != LOGIN_OK) {

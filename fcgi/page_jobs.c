@@ -174,6 +174,10 @@ void h_jobs(Ctx *c)
 	}
 	json_t *d = page_data(c, "Jobs", "jobs");
 	json_object_set_new(d, "filters", filter_links(c, f));
+	json_object_set_new(d, "rejected_inbound",
+			    json_integer(store_int(c->store, 0,
+						   "SELECT count(*) FROM events WHERE event_type = 'inbound_rejected'",
+						   SQL_END)));
 	json_object_set_new(d, "filter", json_string(f->name));
 	json_object_set_new(d, "filter_label", json_string(f->label));
 	json_object_set_new(d, "empty", json_boolean(json_array_size(jobs) == 0));

@@ -15,7 +15,10 @@
  *   /reports/clients/ID/FILE       one client's report (who sees the client)
  *   /reports/clients/ID/tasks/N.html
  *   /reports/share/TOKEN/...       the same files of one client, for the
- *                                  holder of a share link that is not revoked
+ *                                  holder of a share link that is not revoked:
+ *                                  their client-safe twins unless the link
+ *                                  was made with the internal figures
+ *                                  (report_files.h)
  *   /reports/shares                share links (admins)
  *
  * A client's report is a symlink clients/ID -> ../v/ID-RUN that the
@@ -110,7 +113,7 @@ static int cmp_names(const void *a, const void *b)
  * (tasks-YYYY-MM.csv, each with the header line) in month order, under
  * one header.  The generator rewrites only the months that changed, so
  * the whole list is put together here, from one version directory. */
-static void send_tasks_csv(Ctx *c, const char *site, const char *ver, const char *download)
+static void send_tasks_csv(Ctx *c, const char *site, const char *ver, const char *download, int safe)
 {
 	const char *dir = arena_printf(c->arena, "%s/%s", site, ver);
 	DIR *d = opendir(dir);
@@ -122,7 +125,11 @@ static void send_tasks_csv(Ctx *c, const char *site, const char *ver, const char
 	size_t n = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		const char *type = month_file_type(de->d_name);
+		/* tasks-YYYY-MM.csv, or for a client-safe link its twin */
+		size_t pl = strlen(SHARE_CSV_PREFIX);
+		int twin = strncmp(de->d_name, SHARE_CSV_PREFIX, pl) == 0;
+		const char *type = safe ? (twin ? month_file_type(de->d_name + pl) : NULL)
+					: month_file_type(de->d_name);
 		if (type && strstr(type, "csv")) {
 			names = xrealloc(names, (n + 1) * sizeof *names);
 			names[n++] = arena_strdup(c->arena, de->d_name);
@@ -154,7 +161,7 @@ static void send_tasks_csv(Ctx *c, const char *site, const char *ver, const char
 		return;
 	}
 	if (n == 0)
-		buf_puts(&c->resp_body, TASKS_CSV_HEADER);
+		buf_puts(&c->resp_body, safe ? SHARE_TASKS_CSV_HEADER : TASKS_CSV_HEADER);
 	add_header(c, "Content-Disposition", arena_printf(c->arena, "attachment; filename=\"%s\"", download));
 	add_header(c, "X-Robots-Tag", "noindex, nofollow");
 	c->status = 200;
@@ -237,11 +244,16 @@ static void send_site_file(Ctx *c, const char *site, const char *rel, const char
 	c->resp_type = type;
 }
 
-/* Serve FILE (or tasks/FILE when task) of a client's report. */
-static void send_client_file(Ctx *c, int64_t client_id, const char *file, int task)
+/* Serve FILE (or tasks/FILE when task) of a client's report; with safe
+ * (a share link made without internal figures) the client-safe twin of a
+ * file that has one, and 404 for the files that are internal only
+ * (report_files.h). */
+static void send_client_file(Ctx *c, int64_t client_id, const char *file, int task, int safe)
 {
 	const char *site = site_dir(c);
 	const char *type = task ? (task_file_ok(file) ? "text/html; charset=utf-8" : NULL) : client_file_type(file);
+	if (type && safe && !task && (strcmp(file, "usage.csv") == 0 || strcmp(file, "feed.atom") == 0))
+		type = NULL;
 	if (!type) {
 		respond_error(c, 404, "not_found", "There is no such report page.", NULL);
 		return;
@@ -256,10 +268,17 @@ static void send_client_file(Ctx *c, int64_t client_id, const char *file, int ta
 	if (!task && strstr(file, ".csv"))
 		download = arena_printf(c->arena, "client-%lld-%s", (long long)client_id, file);
 	if (!task && strcmp(file, "tasks.csv") == 0) {
-		send_tasks_csv(c, site, ver, download);
+		send_tasks_csv(c, site, ver, download, safe);
 		return;
 	}
-	send_site_file(c, site, arena_printf(c->arena, "%s/%s%s", ver, task ? "tasks/" : "", file), type, download);
+	const char *name = file;
+	if (safe && task)
+		name = arena_printf(c->arena, "%.*s%s", (int)(strlen(file) - 5), file, SHARE_TASK_SUFFIX);
+	else if (safe && strcmp(file, "index.html") == 0)
+		name = SHARE_INDEX_FILE;
+	else if (safe && strstr(type, "csv"))
+		name = arena_printf(c->arena, "%s%s", SHARE_CSV_PREFIX, file);
+	send_site_file(c, site, arena_printf(c->arena, "%s/%s%s", ver, task ? "tasks/" : "", name), type, download);
 }
 
 /* ---- signed-in access ---- */
@@ -350,7 +369,7 @@ void h_reports_client(Ctx *c)
 	if (!id)
 		return;
 	const char *file = path_param(c, "file");
-	send_client_file(c, id, file ? file : "index.html", 0);
+	send_client_file(c, id, file ? file : "index.html", 0, 0);
 }
 
 /* GET /reports/clients/:client/tasks/:file - admins and users attached
@@ -359,7 +378,7 @@ void h_reports_client_task(Ctx *c)
 {
 	int64_t id = visible_client(c);
 	if (id)
-		send_client_file(c, id, path_param(c, "file"), 1);
+		send_client_file(c, id, path_param(c, "file"), 1, 0);
 }
 
 /* ---- share links ---- */
@@ -372,53 +391,77 @@ static void sha256_hex(const char *s, char out[65])
 	hex_encode(out, md, 32);
 }
 
-/* The client a share token opens, 0 after answering 404 (unknown,
+/* 1 when the share s was made with the internal figures: the choice is
+ * kept in its report_share_created event (found through the event type's
+ * index; share links are few). */
+#define SHARE_INTERNAL_SQL                                                                          \
+	"coalesce((SELECT json_extract(e.details, '$.internal') = 1 FROM events e "                 \
+	"  WHERE e.event_type = 'report_share_created' AND +e.client_id = s.client_id "             \
+	"  AND json_extract(e.details, '$.share_id') = s.id), 0)"
+
+/* What a share link opens: its client, and whether the admin who made it
+ * included the internal figures (the "internal" of its
+ * report_share_created event; a link made before links had the choice
+ * is client-safe). */
+typedef struct {
+	int64_t client_id;
+	int internal;
+} Share;
+
+/* The share a token opens; client_id 0 after answering 404 (unknown,
  * malformed or revoked: the same answer). */
-static int64_t share_client(Ctx *c)
+static Share share_of(Ctx *c)
 {
 	const char *token = path_param(c, "token");
 	size_t n = token ? strlen(token) : 0;
 	int ok = n == 64;
 	for (size_t i = 0; ok && i < n; i++)
 		ok = (token[i] >= '0' && token[i] <= '9') || (token[i] >= 'a' && token[i] <= 'f');
-	int64_t id = 0;
+	Share sh = {0, 0};
 	if (ok) {
 		char h[65];
 		sha256_hex(token, h);
-		id = store_int(c->store, 0,
-			"SELECT s.client_id FROM report_shares s JOIN clients cl ON cl.id = s.client_id "
+		sqlite3_stmt *st = store_stmt(c->store,
+			"SELECT s.client_id, " SHARE_INTERNAL_SQL " "
+			"FROM report_shares s JOIN clients cl ON cl.id = s.client_id "
 			"WHERE s.token_hash = :h AND s.revoked_at IS NULL", SQL_TEXT(":h", h), SQL_END);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			sh.client_id = sqlite3_column_int64(st, 0);
+			sh.internal = sqlite3_column_int(st, 1);
+		}
+		store_done(st);
 	}
-	if (!id)
+	if (!sh.client_id)
 		respond_error(c, 404, "not_found",
 			      "This report link does not work: it may have been withdrawn. Ask for a new one.", NULL);
-	return id;
+	return sh;
 }
 
 /* GET /reports/share/:token - anyone.  Redirect to the slash form. */
 void h_reports_share_slash(Ctx *c)
 {
-	if (share_client(c))
+	if (share_of(c).client_id)
 		respond_redirect(c, arena_printf(c->arena, "/reports/share/%s/", path_param(c, "token")));
 }
 
 /* GET /reports/share/:token/ and /reports/share/:token/:file - anyone
- * holding a share link that is not revoked: that one client's report. */
+ * holding a share link that is not revoked: that one client's report,
+ * client-safe unless the link was made with the internal figures. */
 void h_reports_shared(Ctx *c)
 {
-	int64_t id = share_client(c);
-	if (!id)
+	Share sh = share_of(c);
+	if (!sh.client_id)
 		return;
 	const char *file = path_param(c, "file");
-	send_client_file(c, id, file ? file : "index.html", 0);
+	send_client_file(c, sh.client_id, file ? file : "index.html", 0, !sh.internal);
 }
 
 /* GET /reports/share/:token/tasks/:file - anyone holding the link. */
 void h_reports_shared_task(Ctx *c)
 {
-	int64_t id = share_client(c);
-	if (id)
-		send_client_file(c, id, path_param(c, "file"), 1);
+	Share sh = share_of(c);
+	if (sh.client_id)
+		send_client_file(c, sh.client_id, path_param(c, "file"), 1, !sh.internal);
 }
 
 /* The share-links page: every link, newest first, and the form. */
@@ -427,8 +470,8 @@ static void shares_page(Ctx *c, int status, const char *new_link, const char *er
 {
 	sqlite3_stmt *st = store_stmt(c->store,
 		"SELECT s.id, s.client_id, cl.name, coalesce(cl.phone, ''), s.label, s.created_by, s.created_at, "
-		" s.revoked_at, s.revoked_by FROM report_shares s JOIN clients cl ON cl.id = s.client_id "
-		"ORDER BY s.id DESC LIMIT 500", SQL_END);
+		" s.revoked_at, s.revoked_by, " SHARE_INTERNAL_SQL " FROM report_shares s "
+		"JOIN clients cl ON cl.id = s.client_id ORDER BY s.id DESC LIMIT 500", SQL_END);
 	json_t *list = json_array();
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = col_text(st, 2);
@@ -439,6 +482,7 @@ static void shares_page(Ctx *c, int status, const char *new_link, const char *er
 				      sqlite3_column_type(st, 7) != SQLITE_NULL);
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
 			json_object_set_new(o, "revoked_at", json_string(manage_time(c, sqlite3_column_int64(st, 7))));
+		json_object_set_new(o, "internal", json_boolean(sqlite3_column_int(st, 9)));
 		json_array_append_new(list, o);
 	}
 	store_done(st);
@@ -506,15 +550,19 @@ void h_report_shares(Ctx *c)
 	free(url);
 }
 
-/* POST /reports/shares - admins.  Form: client_id, label.  Makes a link to
- * that client's report (only its hash is kept), seals it for this session
- * (lib/secrets.h) and answers 303 to the list, which shows it once; never
- * in a URL.  Event report_share_created.  422 with the form again. */
+/* POST /reports/shares - admins.  Form: client_id, label, internal (1:
+ * the link also shows the internal figures; otherwise it is client-safe,
+ * report_files.h).  Makes a link to that client's report (only its hash is
+ * kept), seals it for this session (lib/secrets.h) and answers 303 to the
+ * list, which shows it once; never in a URL.  Event report_share_created,
+ * which keeps the choice (internal).  422 with the form again. */
 void h_report_share_create(Ctx *c)
 {
 	const char *cid = params_get(&c->form, "client_id");
 	const char *label = params_get(&c->form, "label");
 	label = label ? label : "";
+	const char *inc = params_get(&c->form, "internal");
+	int internal = inc && strcmp(inc, "1") == 0;
 	int64_t client_id = 0;
 	if (cid && *cid && strlen(cid) <= 18 && strspn(cid, "0123456789") == strlen(cid))
 		client_id = strtoll(cid, NULL, 10);
@@ -544,7 +592,7 @@ void h_report_share_create(Ctx *c)
 		return;
 	}
 	int64_t share_id = store_last_id(c->store);
-	json_t *det = json_pack("{s:I,s:s}", "share_id", (json_int_t)share_id, "label", label);
+	json_t *det = json_pack("{s:I,s:s,s:b}", "share_id", (json_int_t)share_id, "label", label, "internal", internal);
 	char *dt = json_dumps(det, JSON_COMPACT);
 	json_decref(det);
 	int64_t ev = store_event(c->store, "report_share_created", client_id, 0, 0, c->actor, dt);
@@ -555,7 +603,8 @@ void h_report_share_create(Ctx *c)
 		manage_store_failed(c, "creating a share link");
 		return;
 	}
-	ctx_log(c, "share link %lld created for client %lld", (long long)share_id, (long long)client_id);
+	ctx_log(c, "share link %lld created for client %lld (%s)", (long long)share_id, (long long)client_id,
+		internal ? "with internal figures" : "client-safe");
 	respond_redirect(c, arena_printf(c->arena, "/reports/shares?done=created&link=%lld&secret=%lld",
 					 (long long)share_id, (long long)secret));
 }

@@ -1,6 +1,7 @@
 /*
  * page_users.c - the people who use the admin: list, create, disable or
- * enable, reset a password, attach to and detach from clients.
+ * enable, reset a password, attach to and detach from clients, and the
+ * sign-in locks of each login (page_login_locks.c clears them).
  *
  * Passwords are never chosen here: a new account and a reset get a random
  * one-time password (auth_random_hex) that the person must change at their
@@ -62,11 +63,26 @@ void h_users(Ctx *c)
 				      sqlite3_column_int64(st, 0) == c->user.id);
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
 			json_object_set_new(u, "last_seen", json_string(manage_time(c, sqlite3_column_int64(st, 7))));
+		json_t *locks = login_locks_json(c, last);
+		if (json_array_size(locks)) {
+			json_object_set_new(u, "locked_from", json_integer((json_int_t)json_array_size(locks)));
+			json_object_set_new(u, "locks_plural", json_boolean(json_array_size(locks) > 1));
+		}
+		json_decref(locks);
 		json_array_append_new(users, u);
 	}
 	store_done(st);
 	json_t *d = page_data(c, "Users", "users");
 	json_object_set_new(d, "users", users);
+	json_t *addr_locks = addr_locks_json(c);
+	json_object_set_new(d, "has_addr_locks", json_boolean(json_array_size(addr_locks) > 0));
+	json_object_set_new(d, "addr_locks", addr_locks);
+	static const ManageFlash list_flash[] = {
+		{"unlocked", "Lock cleared: sign-in from that address works again."},
+		{"not_locked", "There was no lock to clear."},
+		{NULL, NULL},
+	};
+	manage_flash(c, d, list_flash);
 	if (more && last) {
 		Buf u = {0};
 		buf_puts(&u, "/users?after=");
@@ -208,6 +224,10 @@ static void user_page(Ctx *c, int status, int64_t id, const char *one_time_passw
 	if (sqlite3_column_type(st, 7) != SQLITE_NULL)
 		json_object_set_new(u, "last_seen", json_string(manage_time(c, sqlite3_column_int64(st, 7))));
 	const char *title = arena_printf(c->arena, "User %s", col_text(st, 1));
+	json_t *locks = login_locks_json(c, col_text(st, 1));
+	json_object_set_new(u, "has_locks", json_boolean(json_array_size(locks) > 0));
+	json_object_set_new(u, "multiple_locks", json_boolean(json_array_size(locks) > 1));
+	json_object_set_new(u, "locks", locks);
 	store_done(st);
 
 	st = store_stmt(c->store,
@@ -245,6 +265,7 @@ static void user_page(Ctx *c, int status, int64_t id, const char *one_time_passw
 	}
 	json_object_set_new(d, "can_attach", json_boolean(candidates > 0));
 	json_object_set_new(d, "u", u);
+	json_object_set_new(d, "lock_limit", json_integer(AUTH_LOCK_PER_LOGIN));
 	json_object_set_new(d, "attached", attached);
 	json_object_set_new(d, "n_attached", json_integer(n_attached));
 	json_object_set_new(d, "more_attached", json_boolean(n_attached > (int64_t)json_array_size(attached)));
@@ -258,6 +279,8 @@ static void user_page(Ctx *c, int status, int64_t id, const char *one_time_passw
 		{"attached", "Client attached."},
 		{"detached", "Client detached."},
 		{"already", "That client was already attached."},
+		{"unlocked", "Sign-in lock cleared."},
+		{"not_locked", "There was no sign-in lock to clear."},
 		{NULL, NULL},
 	};
 	manage_flash(c, d, flash);

@@ -30,7 +30,7 @@ const Route sb_routes[] = {
 	{"GET", "/api/clients/:id", h_api_client_get, R_API | R_TOKEN},
 	{"PATCH", "/api/clients/:id", h_api_client_patch, R_API | R_TOKEN | R_RAW_BODY},
 	/* Manage pages (page_clients.c, page_rules.c, page_jobs.c,
-	 * page_simulator.c, page_users.c).  /new before /:id. */
+	 * page_inbound.c, page_simulator.c, page_users.c, page_login_locks.c).  /new before /:id. */
 	{"GET", "/clients", h_clients, R_LOGIN},
 	{"GET", "/clients/new", h_client_new_form, R_LOGIN},
 	{"POST", "/clients", h_client_create, R_LOGIN | R_FORM | R_CSRF},
@@ -43,6 +43,7 @@ const Route sb_routes[] = {
 	{"GET", "/jobs", h_jobs, R_ADMIN},
 	{"POST", "/jobs/:id/retry", h_job_retry, R_ADMIN | R_FORM | R_CSRF},
 	{"POST", "/jobs/:id/cancel", h_job_cancel, R_ADMIN | R_FORM | R_CSRF},
+	{"GET", "/inbound/rejected", h_inbound_rejected, R_ADMIN},
 	{"GET", "/simulator", h_simulator_form, R_ADMIN},
 	{"POST", "/simulator", h_simulator, R_ADMIN | R_FORM | R_CSRF},
 	{"GET", "/users", h_users, R_ADMIN},
@@ -52,6 +53,8 @@ const Route sb_routes[] = {
 	{"POST", "/users/:id/disable", h_user_disable, R_ADMIN | R_FORM | R_CSRF},
 	{"POST", "/users/:id/enable", h_user_enable, R_ADMIN | R_FORM | R_CSRF},
 	{"POST", "/users/:id/password", h_user_reset, R_ADMIN | R_FORM | R_CSRF},
+	{"POST", "/users/:id/locks/clear", h_user_locks_clear, R_ADMIN | R_FORM | R_CSRF},
+	{"POST", "/users/locks/clear", h_addr_lock_clear, R_ADMIN | R_FORM | R_CSRF},
 	{"POST", "/users/:id/clients", h_user_attach, R_ADMIN | R_FORM | R_CSRF},
 	{"POST", "/users/:id/clients/:client/detach", h_user_detach, R_ADMIN | R_FORM | R_CSRF},
 	/* end manage pages */

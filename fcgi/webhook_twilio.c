@@ -10,7 +10,10 @@
  * the message, its event and its classify job are committed in one
  * transaction (a group commit shared with the webhooks arriving at the
  * same time: serve_inbound_sms) and everything slow happens in the
- * worker.
+ * worker.  A sender that is not a valid address for its channel (From
+ * "garbage") creates no client: the message is kept as an inbound_rejected
+ * event for the admin (/inbound/rejected) and Twilio still gets 200, so
+ * it does not redeliver it forever.
  *
  * twilio_inbound_accept() is the verify-and-store core on its own, so the
  * admin's simulator can push a signed message through exactly the same
@@ -164,11 +167,11 @@ void twilio_inbound_accept(Ctx *c, const char *url, const char *signature, const
 		sid = params_get(form, "SmsSid");
 	const char *from = params_get(form, "From");
 	if (!sid || !*sid || strlen(sid) > 64) {
-		*out = (TwilioInbound){400, "missing_field", "MessageSid is required.", "MessageSid", 0, 0};
+		*out = (TwilioInbound){400, "missing_field", "MessageSid is required.", "MessageSid", 0, 0, 0};
 		return;
 	}
 	if (!from || !*from || strlen(from) > 64) {
-		*out = (TwilioInbound){400, "missing_field", "From is required.", "From", 0, 0};
+		*out = (TwilioInbound){400, "missing_field", "From is required.", "From", 0, 0, 0};
 		return;
 	}
 	InboundSms m = {0};
@@ -202,6 +205,14 @@ void twilio_inbound_accept(Ctx *c, const char *url, const char *signature, const
 		out->code = "store_failed";
 		out->message = arena_strdup(c->arena, err ? err : "could not store the message");
 		free(err);
+		return;
+	}
+	if (r == INBOUND_REJECTED) {
+		/* Answered 200 all the same: Twilio would redeliver it forever. */
+		ctx_log(c, "inbound rejected: From is not a valid address; event=%lld sid=%s", (long long)mid, sid);
+		out->status = 200;
+		out->message_id = mid;
+		out->rejected = 1;
 		return;
 	}
 	ctx_log(c, "inbound %s message=%lld sid=%s", r == INBOUND_DUPLICATE ? "duplicate" : "stored",

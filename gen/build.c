@@ -20,6 +20,7 @@
  * or settings, templates or the state format changed, the run is full.
  */
 #include "gen.h"
+#include "report_files.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -806,11 +807,14 @@ static int build_incremental(Gen *g, Work *w)
 	/* Pages of tasks that are gone, now that no report links to them. */
 	for (size_t k = 0; k < w->ngone; k++) {
 		size_t c = (size_t)w->gone[2 * k];
-		char *path = xasprintf("%s/t/%lld-%lld/%lld.html", g->out, (long long)g->clients[c].id,
-				       (long long)w->tgen[c], (long long)w->gone[2 * k + 1]);
-		if (unlink(path) == 0)
-			g->removed++;
-		free(path);
+		for (int safe = 0; safe < 2; safe++) {
+			char *path = xasprintf("%s/t/%lld-%lld/%lld%s", g->out, (long long)g->clients[c].id,
+					       (long long)w->tgen[c], (long long)w->gone[2 * k + 1],
+					       safe ? SHARE_TASK_SUFFIX : ".html");
+			if (unlink(path) == 0)
+				g->removed++;
+			free(path);
+		}
 	}
 	gen_phase("client reports");
 	char path[PATH_MAX];

@@ -313,7 +313,9 @@ int load_usage_after(Gen *g, int64_t after_id, void (*fn)(Gen *, int64_t client,
 int64_t load_event_time(Gen *g, int64_t id);
 
 /* render.c: each returns 0, or -1 after printing why. */
-/* Writes dir/ID.html; atomic: through a temporary name (dir is visible). */
+/* Writes dir/ID.html and its client-safe twin dir/ID.share.html (what a
+ * share link shows: REPORT_SHARE_TASK_SUFFIX); atomic: through a temporary
+ * name (dir is visible). */
 int render_task(Gen *g, const TaskRow *row, const TaskRec *rec, Ev *const *evs, size_t n, const char *dir,
 		int atomic, Buf *scratch);
 /* Writes the client's report files into dir; a file whose bytes hash as

@@ -209,10 +209,29 @@ static void csv_secs(Buf *b, int64_t ms, int present)
 
 /* ---- a task's timeline ---- */
 
-int render_task(Gen *g, const TaskRow *row, const TaskRec *t, Ev *const *evs, size_t n, const char *dir, int atomic,
-		Buf *out)
+/* The timeline line a share link shows for e, or NULL when the event is
+ * internal (classification, routing, drafts and their review, summaries,
+ * jobs, assignments): client-safe reports name no person and no decision. */
+static const char *client_safe_text(const Ev *e)
+{
+	switch ((EvKind)e->kind) {
+	case EV_MESSAGE_IN: return "Message received";
+	case EV_MESSAGE_SENT: return "Reply sent";
+	case EV_TASK_CREATED: return "Task opened";
+	case EV_TASK_UPDATED:
+		return e->flags & EVF_CLOSE ? "Task closed" : e->flags & EVF_REOPEN ? "Task reopened" : NULL;
+	default: return NULL;
+	}
+}
+
+/* One task page: the full one (ID.html), or with safe the client-safe
+ * twin (ID.share.html). */
+static int task_page(Gen *g, const TaskRow *row, const TaskRec *t, Ev *const *evs, size_t n, const char *dir,
+		     int atomic, Buf *out, int safe)
 {
 	json_t *d = json_object();
+	if (safe)
+		json_object_set_new(d, "client_safe", json_true());
 	char b[64];
 	json_object_set_new(d, "id", json_integer(row->id));
 	json_object_set_new(d, "title", json_string(row->title));
@@ -252,26 +271,35 @@ int render_task(Gen *g, const TaskRow *row, const TaskRec *t, Ev *const *evs, si
 	 * 100,000 pages, and a JSON object per event costs more than the
 	 * rest of the page). */
 	Buf rows = {0};
+	size_t shown = 0;
+	int64_t last_at = 0;
 	for (size_t i = 0; i < n; i++) {
 		const Ev *e = evs[i];
+		const char *text = safe ? client_safe_text(e) : gen_str(e->text);
+		if (!text)
+			continue;
+		shown++;
+		last_at = e->at;
 		char iso[32], when[32];
 		fmt_rfc3339(iso, e->at);
 		fmt_time(when, e->at);
-		const char *text = gen_str(e->text), *actor = actor_label(gen_str(e->actor), b, sizeof b);
+		const char *actor = safe ? NULL : actor_label(gen_str(e->actor), b, sizeof b);
 		buf_puts(&rows, "<li><time datetime=\"");
 		buf_puts(&rows, iso);
 		buf_puts(&rows, "\">");
 		buf_puts(&rows, when);
 		buf_puts(&rows, "</time> <span class=\"r-ev\">");
 		buf_html_escape(&rows, text, strlen(text));
-		buf_puts(&rows, "</span> <span class=\"r-actor\">");
-		buf_html_escape(&rows, actor, strlen(actor));
+		if (actor) {
+			buf_puts(&rows, "</span> <span class=\"r-actor\">");
+			buf_html_escape(&rows, actor, strlen(actor));
+		}
 		buf_puts(&rows, "</span></li>\n");
 	}
 	json_object_set_new(d, "events_html", ours(&rows));
-	json_object_set_new(d, "nevents", json_integer((json_int_t)n));
-	if (n)
-		json_object_set_new(d, "through", jtime(evs[n - 1]->at));
+	json_object_set_new(d, "nevents", json_integer((json_int_t)shown));
+	if (shown)
+		json_object_set_new(d, "through", jtime(last_at));
 	buf_free(&rows);
 
 	buf_reset(out);
@@ -279,13 +307,20 @@ int render_task(Gen *g, const TaskRow *row, const TaskRec *t, Ev *const *evs, si
 	json_decref(d);
 	if (rc == 0) {
 		char path[4096];
-		snprintf(path, sizeof path, "%s/%lld.html", dir, (long long)row->id);
+		snprintf(path, sizeof path, "%s/%lld%s", dir, (long long)row->id, safe ? SHARE_TASK_SUFFIX : ".html");
 		rc = write_page(g, path, out, atomic);
 		g->pages++;
 	}
 	if (out->cap > (1 << 20))
 		buf_free(out);
 	return rc;
+}
+
+int render_task(Gen *g, const TaskRow *row, const TaskRec *t, Ev *const *evs, size_t n, const char *dir, int atomic,
+		Buf *out)
+{
+	int rc = task_page(g, row, t, evs, n, dir, atomic, out, 0);
+	return rc == 0 ? task_page(g, row, t, evs, n, dir, atomic, out, 1) : rc;
 }
 
 /* ---- shared sections of the client and overview reports ---- */
@@ -567,9 +602,12 @@ static const char *by_word(int by)
 	}
 }
 
-static void tasks_csv(Gen *g, Buf *b, const size_t *tasks, size_t ntasks)
+/* The tasks' CSV rows under TASKS_CSV_HEADER, or with safe the
+ * client-safe columns under SHARE_TASKS_CSV_HEADER (no route, classifier,
+ * who replied, drafts or failed sends). */
+static void tasks_csv(Gen *g, Buf *b, const size_t *tasks, size_t ntasks, int safe)
 {
-	buf_puts(b, TASKS_CSV_HEADER);
+	buf_puts(b, safe ? SHARE_TASKS_CSV_HEADER : TASKS_CSV_HEADER);
 	for (size_t i = 0; i < ntasks; i++) {
 		const TaskRow *r = &g->rows[tasks[i]];
 		const TaskRec *t = &g->recs[tasks[i]];
@@ -580,7 +618,7 @@ static void tasks_csv(Gen *g, Buf *b, const size_t *tasks, size_t ntasks)
 					     t->cls_type >= 0 ? gen_type_names[t->cls_type] : "",
 					     t->cls_urgency >= 0 ? gen_urg_names[t->cls_urgency] : "",
 					     t->ovr_type ? "1" : "0", t->ovr_urgency ? "1" : "0"};
-		for (size_t k = 0; k < ARRAY_LEN(cells); k++) {
+		for (size_t k = 0; k < (safe ? 3 : ARRAY_LEN(cells)); k++) {
 			buf_putc(b, ',');
 			buf_puts(b, cells[k]);
 		}
@@ -588,8 +626,10 @@ static void tasks_csv(Gen *g, Buf *b, const size_t *tasks, size_t ntasks)
 		csv_time(b, t->start_at);
 		csv_time(b, t->first_response_at);
 		csv_secs(b, t->first_response_at - t->start_at, t->first_response_at > 0);
-		buf_putc(b, ',');
-		buf_puts(b, by_word(t->first_by));
+		if (!safe) {
+			buf_putc(b, ',');
+			buf_puts(b, by_word(t->first_by));
+		}
 		csv_int(b, g->set.sla_ms[r->urgency] / 1000);
 		buf_putc(b, ',');
 		buf_puts(b, sla_word(task_sla(t, &g->set, g->as_of)));
@@ -598,13 +638,15 @@ static void tasks_csv(Gen *g, Buf *b, const size_t *tasks, size_t ntasks)
 		csv_int(b, t->reopens);
 		csv_int(b, t->msgs_in);
 		csv_int(b, t->replies);
-		csv_int(b, t->ai_replies);
-		csv_int(b, t->ai_edited_replies);
-		csv_int(b, t->human_replies);
-		csv_int(b, t->drafts_approved);
-		csv_int(b, t->drafts_edited);
-		csv_int(b, t->drafts_rejected);
-		csv_int(b, t->failed_sends);
+		if (!safe) {
+			csv_int(b, t->ai_replies);
+			csv_int(b, t->ai_edited_replies);
+			csv_int(b, t->human_replies);
+			csv_int(b, t->drafts_approved);
+			csv_int(b, t->drafts_edited);
+			csv_int(b, t->drafts_rejected);
+			csv_int(b, t->failed_sends);
+		}
 		buf_puts(b, ",tasks/");
 		buf_int(b, r->id);
 		buf_puts(b, ".html\r\n");
@@ -746,13 +788,15 @@ static int reuse_month_file(Gen *g, const char *dir, const char *prev_dir, const
 static int task_month(Gen *g, const ClientRow *c, const ClientState *cs, const MonthTask *mt, size_t n, const char *dir,
 		      const char *prev_dir, MonthPage *page, Names *names, Buf *out)
 {
-	char mon[16], label[32], html[48], csv[48];
+	char mon[16], label[32], html[48], csv[48], share_csv[48];
 	fmt_month(mon, mt[0].month);
 	fmt_month_name(label, mt[0].month);
 	snprintf(html, sizeof html, "tasks-%s.html", mon);
 	snprintf(csv, sizeof csv, "tasks-%s.csv", mon);
+	snprintf(share_csv, sizeof share_csv, SHARE_CSV_PREFIX "tasks-%s.csv", mon);
 	names_add(names, html);
 	names_add(names, csv);
+	names_add(names, share_csv);
 	uint64_t h = hash_i64(hash_i64(HASH_SEED, (int64_t)c->hash), mt[0].month);
 	for (size_t k = 0; k < n; k++) {
 		h = hash_i64(h, (int64_t)g->rows[mt[k].row].hash);
@@ -787,8 +831,16 @@ static int task_month(Gen *g, const ClientRow *c, const ClientState *cs, const M
 		for (size_t k = 0; k < n; k++)
 			idx[k] = mt[n - 1 - k].row;
 		buf_reset(out);
-		tasks_csv(g, out, idx, n);
+		tasks_csv(g, out, idx, n, 0);
 		rc = write_over(g, dir, csv, out);
+	}
+	/* Its client-safe twin, made from the same inputs. */
+	if (rc == 0 && !reuse_month_file(g, dir, prev_dir, share_csv, old && old->in_csv == hc)) {
+		for (size_t k = 0; k < n; k++)
+			idx[k] = mt[n - 1 - k].row;
+		buf_reset(out);
+		tasks_csv(g, out, idx, n, 1);
+		rc = write_over(g, dir, share_csv, out);
 	}
 	free(idx);
 	return rc;
@@ -897,6 +949,16 @@ int render_client(Gen *g, const ClientRow *c, ClientState *cs, const size_t *tas
 		rc = write_or_link(g, dir, prev_dir, "index.html", &out, &cs->file_hash[0]);
 		g->pages++;
 	}
+	/* The client-safe twin a share link shows (report_files.h). */
+	if (rc == 0) {
+		json_object_set_new(d, "client_safe", json_true());
+		buf_reset(&out);
+		rc = render_to(g, "reports/client", d, &out);
+		json_object_del(d, "client_safe");
+		if (rc == 0)
+			rc = write_over(g, dir, SHARE_INDEX_FILE, &out);
+		g->pages++;
+	}
 
 	free(pick);
 	buf_free(&rows);
@@ -952,7 +1014,8 @@ int render_client(Gen *g, const ClientRow *c, ClientState *cs, const size_t *tas
 	buf_free(&out);
 	json_decref(d);
 	if (rc == 0 && reused) {
-		static const char *const fixed[] = {"index.html", "tasks.html", "usage.csv", "feed.atom", "tasks"};
+		static const char *const fixed[] = {"index.html", SHARE_INDEX_FILE, "tasks.html", "usage.csv", "feed.atom",
+						    "tasks"};
 		for (size_t i = 0; i < ARRAY_LEN(fixed); i++)
 			names_add(&names, fixed[i]);
 		rc = site_prune(dir, (const char *const *)names.v, names.n);

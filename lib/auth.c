@@ -234,26 +234,26 @@ int auth_user_disable(Store *s, int64_t user_id, int disabled, const char *actor
 	return 0;
 }
 
-#define RATE_WINDOW_MS (15 * 60 * 1000)
-#define RATE_PER_LOGIN 5
-#define RATE_PER_ADDR 20
+/* Failures of login from addr that count towards its lock: in the
+ * window, and since that login last signed in from that address. */
+#define PAIR_FAILS "FROM login_attempts WHERE login = :l AND addr = :a AND ok = 0 AND created_at > :since " \
+	"AND created_at > coalesce((SELECT max(created_at) FROM login_attempts " \
+	" WHERE login = :l AND addr = :a AND ok = 1), 0)"
+#define ADDR_FAILS "FROM login_attempts WHERE addr = :a AND ok = 0 AND created_at > :since"
 
 LoginResult auth_login(Store *s, const char *login, const char *password, const char *addr, User *user)
 {
 	int64_t now = now_ms();
-	int64_t fails_login = store_int(s, 0,
-		"SELECT count(*) FROM login_attempts WHERE login = :l AND ok = 0 AND created_at > :since "
-		"AND created_at > coalesce((SELECT max(created_at) FROM login_attempts WHERE login = :l AND ok = 1), 0)",
-		SQL_TEXT(":l", login), SQL_INT(":since", now - RATE_WINDOW_MS), SQL_END);
-	int64_t fails_addr = store_int(s, 0,
-		"SELECT count(*) FROM login_attempts WHERE addr = :a AND ok = 0 AND created_at > :since",
-		SQL_TEXT(":a", addr), SQL_INT(":since", now - RATE_WINDOW_MS), SQL_END);
+	int64_t fails_login = store_int(s, 0, "SELECT count(*) " PAIR_FAILS, SQL_TEXT(":l", login), SQL_TEXT(":a", addr),
+					SQL_INT(":since", now - AUTH_LOCK_WINDOW_MS), SQL_END);
+	int64_t fails_addr = store_int(s, 0, "SELECT count(*) " ADDR_FAILS, SQL_TEXT(":a", addr),
+				       SQL_INT(":since", now - AUTH_LOCK_WINDOW_MS), SQL_END);
 	LoginResult r;
 	char *stored = NULL;
 	int64_t uid = 0;
 	int disabled = 0;
 	memset(user, 0, sizeof *user);
-	if (fails_login >= RATE_PER_LOGIN || fails_addr >= RATE_PER_ADDR) {
+	if (fails_login >= AUTH_LOCK_PER_LOGIN || fails_addr >= AUTH_LOCK_PER_ADDR) {
 		r = LOGIN_RATE_LIMITED;
 	} else {
 		sqlite3_stmt *st = store_stmt(s,
@@ -301,6 +301,84 @@ LoginResult auth_login(Store *s, const char *login, const char *password, const 
 	if (r != LOGIN_OK)
 		memset(user, 0, sizeof *user);
 	return r;
+}
+
+size_t auth_login_locks(Store *s, const char *login, LoginLock *out, size_t max)
+{
+	int64_t since = now_ms() - AUTH_LOCK_WINDOW_MS;
+	/* One row per address with enough counted failures; the last success
+	 * from that address is looked up through the address index (+b.login),
+	 * which holds few rows per address even when many addresses try one
+	 * login. */
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT a.addr, count(*) FROM login_attempts a WHERE a.login = :l AND a.ok = 0 AND a.created_at > :since "
+		"AND a.created_at > coalesce((SELECT max(b.created_at) FROM login_attempts b "
+		" WHERE b.addr = a.addr AND +b.login = a.login AND b.ok = 1), 0) "
+		"GROUP BY a.addr HAVING count(*) >= :limit ORDER BY max(a.created_at) DESC, a.addr LIMIT :max",
+		SQL_TEXT(":l", login), SQL_INT(":since", since), SQL_INT(":limit", AUTH_LOCK_PER_LOGIN),
+		SQL_INT(":max", (int64_t)max), SQL_END);
+	size_t n = 0;
+	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out[n].addr, sizeof out[n].addr, "%s", col_text(st, 0));
+		out[n].failures = sqlite3_column_int64(st, 1);
+		n++;
+	}
+	store_done(st);
+	for (size_t i = 0; i < n; i++) {
+		/* It ends when the limit-th newest failure leaves the window. */
+		out[i].until = store_int(s, 0, "SELECT created_at " PAIR_FAILS " ORDER BY created_at DESC LIMIT 1 OFFSET :nth",
+					 SQL_TEXT(":l", login), SQL_TEXT(":a", out[i].addr), SQL_INT(":since", since),
+					 SQL_INT(":nth", AUTH_LOCK_PER_LOGIN - 1), SQL_END) + AUTH_LOCK_WINDOW_MS;
+	}
+	return n;
+}
+
+size_t auth_addr_locks(Store *s, LoginLock *out, size_t max)
+{
+	int64_t since = now_ms() - AUTH_LOCK_WINDOW_MS;
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT addr, count(*) FROM login_attempts WHERE ok = 0 AND created_at > :since "
+		"GROUP BY addr HAVING count(*) >= :limit ORDER BY 2 DESC, addr LIMIT :max",
+		SQL_INT(":since", since), SQL_INT(":limit", AUTH_LOCK_PER_ADDR), SQL_INT(":max", (int64_t)max), SQL_END);
+	size_t n = 0;
+	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out[n].addr, sizeof out[n].addr, "%s", col_text(st, 0));
+		out[n].failures = sqlite3_column_int64(st, 1);
+		out[n].until = store_int(s, 0, "SELECT created_at " ADDR_FAILS " ORDER BY created_at DESC LIMIT 1 OFFSET :nth",
+					 SQL_TEXT(":a", out[n].addr), SQL_INT(":since", since),
+					 SQL_INT(":nth", AUTH_LOCK_PER_ADDR - 1), SQL_END) + AUTH_LOCK_WINDOW_MS;
+		n++;
+	}
+	store_done(st);
+	return n;
+}
+
+int64_t auth_login_lock_clear(Store *s, const char *login, const char *addr, const char *actor)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	if (store_exec(s,
+		"DELETE FROM login_attempts WHERE ok = 0 AND (:l IS NULL OR login = :l) AND (:a IS NULL OR addr = :a)",
+		SQL_TEXT(":l", login), SQL_TEXT(":a", addr), SQL_END) != SQLITE_OK) {
+		store_rollback(s);
+		return -1;
+	}
+	int64_t n = store_changes(s);
+	if (n > 0) {
+		json_t *d = json_pack("{s:o,s:o,s:I}", "login", login ? json_string(login) : json_null(), "addr",
+				      addr ? json_string(addr) : json_null(), "attempts", (json_int_t)n);
+		char *dt = json_dumps(d, JSON_COMPACT);
+		json_decref(d);
+		int64_t ev = store_event(s, "login_lock_cleared", 0, 0, 0, actor, dt ? dt : "{}");
+		free(dt);
+		if (ev < 0) {
+			store_rollback(s);
+			return -1;
+		}
+	}
+	if (store_commit(s) != 0)
+		return -1;
+	return n;
 }
 
 static int64_t idle_ms(void)

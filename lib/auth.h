@@ -49,12 +49,44 @@ typedef enum {
 	LOGIN_OK,
 	LOGIN_BAD,          /* wrong login or password (never say which) */
 	LOGIN_DISABLED,
-	LOGIN_RATE_LIMITED, /* too many failures for this account or address */
+	LOGIN_RATE_LIMITED, /* too many failures for this login from this address, or from this address */
 } LoginResult;
+
+/* Sign-in throttling.  A login is locked only from the address that kept
+ * failing: AUTH_LOCK_PER_LOGIN failures of (login, address) within the
+ * window, since that login last signed in from there, lock that login
+ * from that address, so nobody elsewhere can lock a staff member out.  An
+ * address with AUTH_LOCK_PER_ADDR failures across logins in the window is
+ * locked for every login (password spraying).  Locks end by themselves
+ * when the window has passed, or when an admin clears them. */
+#define AUTH_LOCK_WINDOW_MS (15 * 60 * 1000)
+#define AUTH_LOCK_PER_LOGIN 5
+#define AUTH_LOCK_PER_ADDR 20
 
 /* Check credentials with rate limiting, record the attempt.  On LOGIN_OK,
  * *user is filled. */
 LoginResult auth_login(Store *s, const char *login, const char *password, const char *addr, User *user);
+
+/* One current lock: the address it holds for, the failures that made it
+ * and when it ends by itself (unix ms). */
+typedef struct {
+	char addr[64];
+	int64_t failures, until;
+} LoginLock;
+
+/* The current locks of login, one per address, the one with the newest
+ * failure first; at most max in out.  Returns how many were written. */
+size_t auth_login_locks(Store *s, const char *login, LoginLock *out, size_t max);
+/* The addresses currently locked for every login, like auth_login_locks. */
+size_t auth_addr_locks(Store *s, LoginLock *out, size_t max);
+
+/* Clear locks by forgetting the failed attempts they count: those of
+ * login from addr; of login from every address (addr NULL); or, with
+ * login NULL, of every login from addr (an address lock).  Writes the
+ * login_lock_cleared event (login, addr, attempts) in the same
+ * transaction.  Returns the number of attempts forgotten (0: there was
+ * no lock, and no event), or -1 on a store error. */
+int64_t auth_login_lock_clear(Store *s, const char *login, const char *addr, const char *actor);
 
 /* Create a session for user; returns the cookie value (malloc'd) and the
  * session's CSRF token in csrf_out (65 bytes). */

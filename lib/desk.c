@@ -45,6 +45,57 @@ int64_t desk_client_for_address(Store *s, const char *address, const char *actor
 	return id;
 }
 
+const char *desk_inbound_from_problem(const char *from)
+{
+	char e164[32];
+	if (strncmp(from, "whatsapp:", 9) == 0) {
+		const char *n = from + 9;
+		if (n[0] != '+' || phone_e164(n, e164, sizeof e164) != 0 || strcmp(n, e164) != 0)
+			return "not a WhatsApp address (whatsapp:+ and the number in E.164)";
+		return NULL;
+	}
+	if (phone_e164(from, e164, sizeof e164) != 0)
+		return "not a phone number (E.164, e.g. +14155550100)";
+	return NULL;
+}
+
+/* Record an inbound message whose sender cannot be a client: one
+ * inbound_rejected event, in the open transaction, once per MessageSid.
+ * Returns INBOUND_REJECTED with the event's id (committed), or
+ * INBOUND_ERROR with *err set (rolled back). */
+static InboundResult inbound_reject(Store *s, const InboundSms *m, const char *reason, int64_t *message_id,
+				    char **err)
+{
+	int64_t ev = store_int(s, 0,
+		"SELECT id FROM events WHERE event_type = 'inbound_rejected' "
+		"AND json_extract(details, '$.message_sid') = :sid",
+		SQL_TEXT(":sid", m->message_sid), SQL_END);
+	if (ev) {
+		store_rollback(s);
+		*message_id = ev;
+		return INBOUND_REJECTED;
+	}
+	json_t *d = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "message_sid", m->message_sid, "from", m->from, "to",
+			      m->to ? m->to : "", "body", m->body ? m->body : "", "reason", reason, "num_media",
+			      m->num_media);
+	if (m->account_sid && *m->account_sid)
+		json_object_set_new(d, "account_sid", json_string(m->account_sid));
+	char *dt = json_text(d);
+	ev = store_event(s, "inbound_rejected", 0, 0, 0, "twilio", dt);
+	free(dt);
+	if (ev < 0) {
+		*err = xasprintf("could not record the rejected message: %s", store_errmsg(s));
+		store_rollback(s);
+		return INBOUND_ERROR;
+	}
+	if (store_commit(s) != 0) {
+		*err = xasprintf("commit failed: %s", store_errmsg(s));
+		return INBOUND_ERROR;
+	}
+	*message_id = ev;
+	return INBOUND_REJECTED;
+}
+
 InboundResult desk_inbound_sms(Store *s, const InboundSms *m, int64_t *message_id, char **err)
 {
 	*err = NULL;
@@ -61,6 +112,9 @@ InboundResult desk_inbound_sms(Store *s, const InboundSms *m, int64_t *message_i
 		*message_id = existing;
 		return INBOUND_DUPLICATE;
 	}
+	const char *problem = desk_inbound_from_problem(m->from);
+	if (problem)
+		return inbound_reject(s, m, problem, message_id, err);
 	int created;
 	int64_t client = desk_client_for_address(s, m->from, "twilio", &created);
 	if (client < 0)

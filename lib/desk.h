@@ -20,12 +20,24 @@ typedef struct {
 	json_t *media;                    /* array of {url, content_type} or NULL (borrowed) */
 } InboundSms;
 
-typedef enum { INBOUND_STORED, INBOUND_DUPLICATE, INBOUND_ERROR } InboundResult;
+/* INBOUND_REJECTED comes last: the value crosses between processes
+ * (ingest_ipc.c), and the older values keep their numbers. */
+typedef enum { INBOUND_STORED, INBOUND_DUPLICATE, INBOUND_ERROR, INBOUND_REJECTED } InboundResult;
+
+/* Why a sender address cannot be a client's, or NULL when it can: SMS
+ * wants a phone number (E.164, or what phone_e164() normalises to it),
+ * WhatsApp "whatsapp:+E.164".  The text is static. */
+const char *desk_inbound_from_problem(const char *from);
 
 /* Store an inbound SMS in one transaction: client found or created by
  * phone, message keyed by MessageSid, a message_in event and a classify
  * job.  A repeated MessageSid changes nothing and returns
- * INBOUND_DUPLICATE.  *message_id is set for both. */
+ * INBOUND_DUPLICATE.  *message_id is set for both.
+ * A sender that desk_inbound_from_problem() refuses creates no client,
+ * message, task or job: only an inbound_rejected event (no client; its
+ * details keep message_sid, from, to, body and reason for the audit), and
+ * the result is INBOUND_REJECTED with *message_id set to that event's id;
+ * the same MessageSid again finds that event and writes nothing. */
 InboundResult desk_inbound_sms(Store *s, const InboundSms *m, int64_t *message_id, char **err);
 
 /* One inbound SMS of a group commit, with its outcome. */

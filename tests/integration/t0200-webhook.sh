@@ -55,8 +55,32 @@ is "$(sql "SELECT length(body) FROM messages WHERE external_id='SM00000000000000
 r=$(post MessageSid=SM00000000000000000000000000000010 From="(415) 555-0100" MessagingServiceSid=MG123 To=MG123 Body="via a messaging service")
 is "$(status_of "$r")" 200 "Messaging Service message accepted"
 is "$(sql "SELECT count(*) FROM clients WHERE phone='+14155550100'")" 1 "number normalised to E.164 and matched to the client"
-r=$(post MessageSid=SM00000000000000000000000000000011 From=ALPHA-ID Body="from an alphanumeric sender")
-is "$(status_of "$r")" 200 "unknown sender format still stored"
+# A sender that is not a valid address for its channel: kept for the
+# record, answered 200 (or Twilio redelivers forever), but no client.
+clients_before=$(sql "SELECT count(*) FROM clients")
+msgs_before=$(count)
+jobs_before=$(sql "SELECT count(*) FROM jobs")
+for from in ALPHA-ID garbage 'whatsapp:garbage' 'whatsapp:14155550100' '+0123'; do
+	r=$(post MessageSid="SMbad-$from" From="$from" Body="from $from")
+	is "$(status_of "$r")" 200 "invalid sender $from answers 200"
+	is "$(body_of "$r")" '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' "invalid sender $from gets empty TwiML"
+done
+is "$(sql "SELECT count(*) FROM clients")" "$clients_before" "an invalid sender creates no client"
+is "$(sql "SELECT count(*) FROM clients WHERE name = 'garbage' OR phone = 'garbage'")" 0 "no client named garbage"
+is "$(count)" "$msgs_before" "an invalid sender stores no message"
+is "$(sql "SELECT count(*) FROM jobs")" "$jobs_before" "an invalid sender enqueues no job"
+is "$(sql "SELECT count(*) FROM events WHERE event_type='inbound_rejected' AND client_id IS NULL")" 5 \
+   "each invalid sender is recorded once as inbound_rejected"
+is "$(sql "SELECT json_extract(details,'\$.from')||'|'||json_extract(details,'\$.body') FROM events
+           WHERE json_extract(details,'\$.message_sid')='SMbad-garbage'")" "garbage|from garbage" \
+   "the rejected event keeps the sender and the text"
+r=$(post MessageSid=SMbad-garbage From=garbage Body="from garbage")
+is "$(status_of "$r")" 200 "a redelivered rejected message answers 200"
+is "$(sql "SELECT count(*) FROM events WHERE event_type='inbound_rejected'")" 5 "a redelivery records nothing new"
+r=$(post MessageSid=SM00000000000000000000000000000015 From=whatsapp:+14155550107 Body="via WhatsApp")
+is "$(status_of "$r")" 200 "a WhatsApp sender is accepted"
+is "$(sql "SELECT count(*) FROM messages WHERE external_id='SM00000000000000000000000000000015'")" 1 \
+   "the WhatsApp message is stored"
 
 r=$(post MessageSid=SM00000000000000000000000000000012 Extra=unknown-param From=+14155550103 Body="x" FutureField=yes)
 is "$(status_of "$r")" 200 "unknown parameters are signed and accepted"

@@ -113,6 +113,12 @@ print(" ".join("closed" if send(p, r) == b"" else "answered" for p, r in frames)
 rep = send(struct.pack(">I", 1) + b"".join(map(field, good)))
 n, result, pid, mid = struct.unpack(">IBIQ", rep[:17])
 print(n == len(rep) - 4, result, pid, mid)
+# A sender that is not an address: rejected (3) with the id of its
+# inbound_rejected event, the same answer when it comes again.
+bad = [b"SM0210000000000000000000000000002", b"garbage"] + good[2:6] + [b"[]"]
+for _ in range(2):
+    rep = send(struct.pack(">I", 0) + b"".join(map(field, bad)))
+    print(*struct.unpack(">IBIQ", rep[:17])[1:])
 PY
 )
 is "$(head -n1 <<<"$out")" "closed closed closed closed closed closed closed" "malformed frames: the connection is closed unanswered"
@@ -120,7 +126,10 @@ is "$(sql "SELECT count(*) FROM messages")" "$((before + 1))" "malformed frames 
 is "$(sb_log | grep -c 'ingest: malformed request')" 6 "each malformed request is logged"
 is "$(sb_log | grep -c 'ingest: request frame from another process of a bad length')" 1 "the oversized frame is logged"
 mid=$(sql "SELECT id FROM messages WHERE external_id = 'SM0210000000000000000000000000001'")
-is "$(tail -n1 <<<"$out")" "True 0 $c3 $mid" "a well-formed frame is stored by the committer and answered"
+is "$(sed -n 2p <<<"$out")" "True 0 $c3 $mid" "a well-formed frame is stored by the committer and answered"
 is "$(sql "SELECT body || '|' || json_extract(details, '$.media[0].content_type') FROM messages JOIN events ON events.message_id = messages.id
            WHERE messages.id = '$mid' AND event_type = 'message_in'")" "hello over the socket|image/jpeg" "with its body and media"
+ev=$(sql "SELECT id FROM events WHERE event_type = 'inbound_rejected' AND json_extract(details, '$.message_sid') = 'SM0210000000000000000000000000002'")
+is "$(sed -n 3,4p <<<"$out" | tr '\n' ' ')" "3 $c3 $ev 3 $c3 $ev " "a sender that is not an address is rejected by the committer, once"
+is "$(sql "SELECT count(*) FROM clients WHERE phone = 'garbage'")" 0 "and makes no client"
 done_testing

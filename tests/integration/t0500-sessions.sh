@@ -68,16 +68,54 @@ sb_login alice 'alice-password-1' >/dev/null; use_jar alice
 r=$(http GET /)
 is "$(status_of "$r")" 200 "a fresh session works"
 
-# Rate limiting per account
-for i in 1 2 3 4 5; do s=$(sb_login bob wrong-password-$i); done
+# Rate limiting per (address, login): failures from one address lock that
+# login from that address only.  Loopback is 127.0.0.0/8, so curl can come
+# from 127.0.0.2 as a second address.
+sb_login_from() { # ADDR LOGIN PASSWORD: like sb_login, from source address ADDR
+    local jar=$SB_TMP/jar-$2-$1 csrf
+    rm -f "$jar"
+    csrf=$(curl -s --interface "$1" -c "$jar" -b "$jar" "$SB_URL/login" | sed -n 's/.*name="_csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+    curl -s --interface "$1" -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' --data-urlencode "login=$2" \
+        --data-urlencode "password=$3" --data-urlencode "_csrf=$csrf" --data-urlencode "next=/" "$SB_URL/login"
+}
+for i in 1 2 3 4 5; do s=$(sb_login_from 127.0.0.2 bob wrong-password-$i); done
 is "$s" 401 "a wrong password is 401"
-is "$(sb_login bob 'bob-password-22')" 429 "after 5 failures the account is locked for a while, even with the right password"
-like "$(sb_log)" 'login rate-limited for bob' "and the server log says so"
+is "$(sb_login_from 127.0.0.2 bob 'bob-password-22')" 429 "after 5 failures bob is locked from that address, even with the right password"
+like "$(sb_log)" 'login rate-limited for bob from 127.0.0.2' "and the server log says so"
+is "$(sb_login bob 'bob-password-22')" 303 "bob still signs in from another address"
+is "$(sb_login_from 127.0.0.2 bob 'bob-password-22')" 429 "a success elsewhere does not lift the lock where the failures came from"
+is "$(sb_login_from 127.0.0.2 alice 'alice-password-1')" 303 "another login from the locked address is not affected"
+# Admins see the lock and clear it.
+sb_login alice 'alice-password-1' >/dev/null; use_jar alice
+BOB=$(sql "SELECT id FROM users WHERE login = 'bob'")
+r=$(http GET /users)
+like "$(body_of "$r")" "Locked from 1 address" "the users list marks bob as locked"
+r=$(http GET "/users/$BOB")
+like "$(body_of "$r")" '<code>127.0.0.2</code>' "bob's page names the address he is locked from"
+r=$(http POST "/users/$BOB/locks/clear" -d addr=127.0.0.2)
+is "$(status_of "$r")" 403 "clearing a lock needs the CSRF token"
+r=$(http POST "/users/$BOB/locks/clear" -d addr=127.0.0.2 -d "_csrf=$(csrf_of "/users/$BOB")")
+is "$(status_of "$r")" 303 "an admin clears the lock"
+is "$(header Location)" "/users/$BOB?done=unlocked" "and is sent back to the user's page"
+# (7 failures: the 5 wrong passwords and the 2 refused while locked)
+is "$(sql "SELECT actor||' '||json_extract(details,'\$.login')||' '||json_extract(details,'\$.addr')||' '||json_extract(details,'\$.attempts')
+           FROM events WHERE event_type = 'login_lock_cleared'")" "user:alice bob 127.0.0.2 7" "the clearing is an event naming the admin"
+r=$(http GET "/users/$BOB")
+like "$(body_of "$r")" 'Not locked' "bob's page shows no lock any more"
+is "$(sb_login_from 127.0.0.2 bob 'bob-password-22')" 303 "bob signs in from that address again"
+for i in 1 2 3 4 5; do sb_login_from 127.0.0.2 bob wrong-password-$i >/dev/null; done
 sql "UPDATE login_attempts SET created_at = created_at - 16*60*1000 WHERE login = 'bob'"
-is "$(sb_login bob 'bob-password-22')" 303 "after 15 minutes bob can sign in again"
-# Rate limiting per address
-for i in $(seq 20); do sb_login "nobody$i" x >/dev/null; done
-is "$(sb_login alice 'alice-password-1')" 429 "20 failures from one address lock that address"
+is "$(sb_login_from 127.0.0.2 bob 'bob-password-22')" 303 "a lock also ends by itself after 15 minutes"
+# Rate limiting per address, across logins (password spraying).
+for i in $(seq 20); do sb_login_from 127.0.0.3 "nobody$i" x >/dev/null; done
+is "$(sb_login_from 127.0.0.3 alice 'alice-password-1')" 429 "20 failures from one address lock that address"
+is "$(sb_login alice 'alice-password-1')" 303 "other addresses are not affected"
+use_jar alice
+r=$(http GET /users)
+like "$(body_of "$r")" '<code>127.0.0.3</code>' "the users list shows the locked address"
+r=$(http POST /users/locks/clear -d addr=127.0.0.3 -d "_csrf=$(csrf_of /users)")
+is "$(status_of "$r")" 303 "an admin clears the address lock"
+is "$(sb_login_from 127.0.0.3 alice 'alice-password-1')" 303 "and the address can sign in again"
 sql "DELETE FROM login_attempts"
 
 # Agents cannot reach admin pages; disabled accounts cannot sign in.

@@ -18,7 +18,7 @@ ok $? "fixture loaded"
 SITE=$SB_TMP/site
 out=$("$SB_GEN" --out "$SITE" 2>&1)
 ok $? "switchboard-gen builds the site"
-like "$out" "full build .*: 14 pages" "a first run is a full build: 7 task pages, 3 per client (report, task list, its one month), the overview"
+like "$out" "full build .*: 23 pages" "a first run is a full build: 7 task pages and their client-safe twins, 4 per client (report, its client-safe twin, task list, its one month), the overview"
 
 C1=$SITE/clients/1
 C2=$SITE/clients/2

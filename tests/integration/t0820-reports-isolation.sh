@@ -51,7 +51,7 @@ done < "$SB_TMP/clients.tsv"
 is "$checked" "$n" "every client's files were searched ($n clients)"
 is "$leaks" 0 "no client's report mentions another client's name, number, email or company"
 # The task pages are part of the search: they exist and are many.
-is "$(find -L "$SITE/clients/900/" -name '*.html' | wc -l)" 4 "client 900: index, task list, its one month and its one task page searched"
+is "$(find -L "$SITE/clients/900/" -name '*.html' | wc -l)" 6 "client 900: index and its client-safe twin, task list, its one month, its one task page and its twin searched"
 like "$(cat "$SITE/clients/901/index.html")" '&lt;Léa&gt; &quot;Dubois&quot;' "names are HTML-escaped"
 # The overview, for administrators, does list every client.
 like "$(cat "$SITE/index.html")" 'Zo.* O&#39;Brien' "the overview lists all clients"

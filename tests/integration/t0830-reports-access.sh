@@ -118,6 +118,36 @@ is "$(status_of "$(http GET "/reports/share/$token/tasks/$t2.html")")" 200 "its 
 is "$(status_of "$(http GET "/reports/share/$token/tasks.csv")")" 200 "its CSV"
 is "$(status_of "$(http GET "/reports/share/$token/tasks/$t1.html")")" 404 "not another client's task"
 is "$(status_of "$(http GET "/reports/share/$token")")" 303 "the link without its slash redirects"
+# Client-safe by default: no AI share, no cost, no internal actors or
+# decisions, in any file the link opens.
+page=$(body_of "$(http GET "/reports/share/$token/")")
+for w in 'Replies by the AI' 'Estimated LLM cost' 'AI and people' 'Review of AI drafts' 'Classifier' \
+         'Language model usage' 'usage.csv' 'feed.atom'; do
+    unlike "$page" "$w" "the share report has no \"$w\""
+done
+like "$page" 'Median first response' "but has the client's figures"
+staff=$(curl -s -b "$SB_TMP/jar-admin" "$SB_URL/reports/clients/2/")
+like "$staff" 'Replies by the AI' "the staff report keeps the internal figures"
+like "$staff" 'Estimated LLM cost' "and the cost"
+task=$(body_of "$(http GET "/reports/share/$token/tasks/$t2.html")")
+like "$task" "Task #$t2" "the share's task page"
+for w in 'Draft' 'Proposal' 'Classified' 'routed to' 'AI route' 'handled by a person' 'Summary' 'r-actor' 'by the AI' 'by a person'; do
+    unlike "$task" "$w" "the share's timeline has no \"$w\""
+done
+like "$task" 'Message received' "the share's timeline has the messages"
+stask=$(curl -s -b "$SB_TMP/jar-admin" "$SB_URL/reports/clients/2/tasks/$t2.html")
+like "$stask" 'r-actor' "the staff timeline keeps the actors"
+like "$stask" 'Classified' "and the internal events"
+is "$(status_of "$(http GET "/reports/share/$token/usage.csv")")" 404 "the share has no usage.csv"
+is "$(status_of "$(http GET "/reports/share/$token/feed.atom")")" 404 "nor the feed"
+head_safe=$(body_of "$(http GET "/reports/share/$token/tasks.csv")" | head -n1 | tr -d '\r')
+is "$head_safe" "task_id,title,type,urgency,status,opened_at,first_inbound_at,first_response_at,first_response_seconds,sla_target_seconds,sla,closed_at,resolution_seconds,reopened,messages_in,replies_sent,timeline" \
+   "the share's tasks.csv has the client-safe columns"
+csv_safe=$(body_of "$(http GET "/reports/share/$token/tasks.csv")" | python3 -c 'import csv, sys; r = list(csv.reader(sys.stdin)); print(len(r) - 1)')
+is "$csv_safe" "$(sql "SELECT count(*) FROM tasks WHERE client_id = 2")" "with every task of the client"
+r=$(http GET "/reports/share/$token/tasks-$month.csv")
+is "$(status_of "$r")" 200 "a month's CSV through the share"
+unlike "$(body_of "$r" | head -n1)" 'ai_replies|route|drafts' "with the client-safe columns"
 # (another last character: replacing it with a fixed one would, now and
 # then, give the token back unchanged)
 case $token in *0) wrong=${token%?}1 ;; *) wrong=${token%?}0 ;; esac
@@ -136,6 +166,21 @@ use_jar admin
 is "$(status_of "$(http POST /reports/shares/999/revoke --data-urlencode "_csrf=$(csrf_of /reports/shares)")")" 404 "revoking an unknown link is 404"
 r=$(http POST /reports/shares --data-urlencode "client_id=424242" --data-urlencode "_csrf=$(csrf_of /reports/shares)")
 is "$(status_of "$r")" 422 "a link for a client that does not exist is refused"
+
+# An admin may include the internal figures when making the link.
+r=$(http POST /reports/shares --data-urlencode "client_id=2" --data-urlencode "internal=1" --data-urlencode "_csrf=$(csrf_of /reports/shares)")
+is "$(status_of "$r")" 201 "admin makes a link with the internal figures"
+full=$(body_of "$r" | grep -o 'http://[^<]*/reports/share/[0-9a-f]*/' | head -1); full=${full##*/share/}; full=${full%/}
+is "$(sql "SELECT json_extract(details, '\$.internal') FROM events WHERE event_type = 'report_share_created' ORDER BY id DESC LIMIT 1")" 1 \
+   "the choice is kept with the link's event"
+like "$(body_of "$(http GET /reports/shares)")" 'Internal figures too' "the admin page says which links show them"
+SB_JAR=""
+page=$(body_of "$(http GET "/reports/share/$full/")")
+like "$page" 'Replies by the AI' "that link shows the AI share"
+like "$page" 'Estimated LLM cost' "and the cost"
+like "$(body_of "$(http GET "/reports/share/$full/tasks/$t2.html")")" 'r-actor' "and the full timeline"
+is "$(status_of "$(http GET "/reports/share/$full/usage.csv")")" 200 "and usage.csv"
+use_jar admin
 
 # The same bytes when the program streams the files itself.
 curl -s -b "$SB_TMP/jar-admin" "$SB_URL/reports/clients/2/index.html" > "$SB_TMP/via-sendfile"

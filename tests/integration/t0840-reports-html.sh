@@ -23,8 +23,8 @@ ok $? "site built"
 c=$(sql "SELECT client_id FROM tasks GROUP BY client_id ORDER BY count(*) DESC LIMIT 1")
 C=$(readlink -f "$SITE/clients/$c")
 month=$(ls "$C" | grep -m1 '^tasks-.*\.html$')
-pages=("$SITE/index.html" "$C/index.html" "$C/tasks.html" "$C/$month")
-for t in $(sql "SELECT id FROM tasks WHERE client_id = $c ORDER BY random() LIMIT 4"); do pages+=("$C/tasks/$t.html"); done
+pages=("$SITE/index.html" "$C/index.html" "$C/share.html" "$C/tasks.html" "$C/$month")
+for t in $(sql "SELECT id FROM tasks WHERE client_id = $c ORDER BY random() LIMIT 4"); do pages+=("$C/tasks/$t.html" "$C/tasks/$t.share.html"); done
 # The dynamic report pages (share links, an agent's list), through HTTP.
 sb_user admin admin-password-1 --admin
 sb_user agent agent-password-1
