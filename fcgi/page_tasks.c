@@ -80,6 +80,7 @@ static const char *label(const char *v)
 		{"accepted", "Accepted by Twilio"}, {"scheduled", "Scheduled"}, {"sending", "Sending"},
 		{"sent", "Sent"}, {"delivered", "Delivered"}, {"undelivered", "Not delivered"},
 		{"failed", "Failed"}, {"read", "Read"}, {"canceled", "Cancelled"}, {"rejected", "Rejected"},
+		{"superseded", "Superseded by a reply, not sent"},
 		{"received", "Received"},
 	};
 	if (!v)
@@ -99,7 +100,7 @@ static const char *status_tone(const char *st)
 		return "warn";
 	if (!strcmp(st, "failed") || !strcmp(st, "undelivered"))
 		return "bad";
-	if (!strcmp(st, "rejected") || !strcmp(st, "canceled"))
+	if (!strcmp(st, "rejected") || !strcmp(st, "canceled") || !strcmp(st, "superseded"))
 		return "muted";
 	return "info";
 }
@@ -488,7 +489,7 @@ static json_t *thread_view(Ctx *c, json_t *thread, const char *client_label, con
 		int64_t id = json_integer_value(json_object_get(m, "id"));
 		json_object_set_new(m, "is_in", json_boolean(in));
 		json_object_set_new(m, "is_draft", json_boolean(!strcmp(st, "draft")));
-		json_object_set_new(m, "is_rejected", json_boolean(!strcmp(st, "rejected")));
+		json_object_set_new(m, "is_rejected", json_boolean(!strcmp(st, "rejected") || !strcmp(st, "superseded")));
 		json_object_set_new(m, "status_label", json_string(label(st)));
 		json_object_set_new(m, "tone", json_string(status_tone(st)));
 		json_object_set_new(m, "when", tp_when(json_integer_value(json_object_get(m, "created_at"))));

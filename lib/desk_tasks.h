@@ -98,7 +98,10 @@ DeskTaskErr desk_check_sms_body(const char *body);
 
 /* Reply to the task's client: an outbound SMS queued for sending now (not
  * a draft), authored by actor, with its send job and message_out event.
- * *message_id (may be NULL) gets the new message. */
+ * The reply supersedes the AI drafts still pending on the task: each gets
+ * status `superseded` (kept, never sent), a draft_superseded event naming
+ * actor, and its proposal the status `superseded`.  *message_id (may be
+ * NULL) gets the new message. */
 DeskTaskErr desk_task_reply(Store *s, const User *viewer, int64_t task_id, const char *body, const char *actor,
 			    int64_t *message_id);
 
@@ -177,12 +180,15 @@ json_t *desk_task_list(Store *s, const User *viewer, const DeskTaskFilter *f, ch
  * that migration 0004's triggers keep, not the tasks. */
 int desk_task_counts(Store *s, const User *viewer, const DeskTaskFilter *f, int64_t counts[4]);
 
-/* AI drafts waiting for a person, oldest first, id > after_id.  JSON array
- * of {id, body, created_at, client_id, client_name, client_phone, task_id,
- * task_title, task_type, task_urgency, last_in_body, last_in_at}; *more
- * is set when another page exists.  NULL on error. */
+/* AI drafts waiting for a person that are still the next thing to send
+ * (nothing was sent or queued on their task since), oldest first, id >
+ * after_id.  JSON array of {id, body, created_at, client_id, client_name,
+ * client_phone, task_id, task_title, task_type, task_urgency,
+ * last_in_body, last_in_at}: last_in_* is the newest inbound message of
+ * the draft's own task (null without a task), never another task's.
+ * *more is set when another page exists.  NULL on error. */
 json_t *desk_draft_list(Store *s, const User *viewer, int64_t after_id, int limit, int *more);
-/* Number of drafts waiting that the viewer may act on. */
+/* Number of those drafts the viewer may act on. */
 int64_t desk_draft_count(Store *s, const User *viewer);
 
 /* Events the viewer may see, newest first, id < before_id (0: from the

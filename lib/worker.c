@@ -204,7 +204,7 @@ static json_t *client_context(Store *s, int64_t client, int64_t task)
 	json_t *msgs = json_array();
 	st = store_stmt(s,
 		"SELECT direction, body, created_at FROM (SELECT id, direction, body, created_at FROM messages "
-		" WHERE client_id = :c AND status != 'rejected' ORDER BY id DESC LIMIT 10) ORDER BY id",
+		" WHERE client_id = :c AND status NOT IN ('rejected', 'superseded') ORDER BY id DESC LIMIT 10) ORDER BY id",
 		SQL_INT(":c", client), SQL_END);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(msgs, json_pack("{s:s,s:s,s:b}", "direction", col_text(st, 0), "body",
@@ -376,7 +376,7 @@ static char *builtin_summary(Store *s, int64_t client)
 	buf_puts(&b, ".");
 	st = store_stmt(s,
 		"SELECT direction, created_at FROM messages WHERE client_id = :c AND status != 'draft' "
-		"AND status != 'rejected' ORDER BY id DESC LIMIT 1",
+		"AND status NOT IN ('rejected', 'superseded') ORDER BY id DESC LIMIT 1",
 		SQL_INT(":c", client), SQL_END);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		char when[21];
