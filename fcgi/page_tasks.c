@@ -226,10 +226,10 @@ const char *tp_flash(const char *done)
 		{"classified", "Classification changed. The override is in the task's history."},
 		{"assigned", "Assignment changed."},
 		{"unchanged", "Nothing changed: the values were already set."},
-		{"approved", "Draft approved and queued for sending."},
-		{"edited", "Edited draft queued for sending."},
+		{"approved", "Draft sent as written: it is queued for sending."},
+		{"edited", "Your edited text is queued for sending."},
 		{"rejected", "Draft rejected. It stays in the thread, marked as rejected."},
-		{"batch", "Selected drafts approved and queued for sending."},
+		{"batch", "The selected drafts are queued for sending as shown."},
 	};
 	if (!done)
 		return NULL;

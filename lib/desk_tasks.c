@@ -66,7 +66,8 @@ const char *desk_task_err_field(DeskTaskErr e)
 	case DT_BODY_EMPTY:
 	case DT_BODY_TOO_LONG:
 	case DT_BODY_INVALID:
-	case DT_NO_PHONE: return "body";
+	case DT_NO_PHONE:
+	case DT_DRAFT_EDITED: return "body";
 	case DT_BAD_CURSOR: return "after";
 	default: return NULL;
 	}
@@ -86,7 +87,12 @@ const char *desk_task_err_message(DeskTaskErr e)
 	case DT_BODY_TOO_LONG: return "Write at most 1600 characters (the longest SMS Twilio sends).";
 	case DT_BODY_INVALID: return "Remove the control characters; only text, newlines and tabs can be sent.";
 	case DT_NO_PHONE: return "This client has no phone number, so no SMS can be sent.";
-	case DT_NOT_DRAFT: return "Someone already decided on this draft.";
+	case DT_NOT_DRAFT:
+		return "This draft is not waiting any more: someone sent or rejected it, or a reply replaced it. "
+		       "Nothing was sent now.";
+	case DT_DRAFT_EDITED:
+		return "You changed the text but asked to send the draft as written, so nothing was sent. "
+		       "Your text is still in the box: press “Send this text” to send it.";
 	case DT_BAD_CURSOR: return "That page link is not valid any more; start from the first page.";
 	case DT_STORE: return "The database could not save this; try again.";
 	}

@@ -52,7 +52,8 @@ typedef enum {
 	DT_BODY_TOO_LONG, /* field "body": over DESK_SMS_MAX characters */
 	DT_BODY_INVALID,  /* field "body": control characters other than newline and tab */
 	DT_NO_PHONE,      /* the client has no phone number to text */
-	DT_NOT_DRAFT,     /* the message is no longer a draft (someone decided already) */
+	DT_NOT_DRAFT,     /* the message is no longer a draft (decided already, or superseded by a reply) */
+	DT_DRAFT_EDITED,  /* field "body": "as written" was asked, but the text sent differs from the draft */
 	DT_BAD_CURSOR,    /* field "after": not a cursor this list made */
 	DT_STORE,         /* the database failed: roll back, log store_errmsg() */
 } DeskTaskErr;
