@@ -78,6 +78,9 @@ is "$(status_of "$r")" 422 "a blank reply is refused"
 is "$(sql "SELECT count(*) FROM messages")" "$n_before" "neither wrote a message"
 F_BUG=$(sql "SELECT id FROM messages WHERE task_id = $T_BUG AND direction = 'out' AND status = 'draft'")
 ok $([ -n "$F_BUG" ]; echo $?) "the urgent bug has an AI draft waiting (the worker's follow-up)"
+F_TEXT=$(sql "SELECT body FROM messages WHERE id = $F_BUG")
+like "$F_TEXT" "working on it right now.*update within the hour" "an urgent bug's draft acknowledges it and says what happens next"
+unlike "$F_TEXT" 'screenshot|steps|browser|\?' "and asks the client for nothing"
 r=$(post /tasks/$T_BUG/reply --data-urlencode $'body=Sorry about that <b>now</b>!\r\nWe are on it.')
 is "$(status_of "$r")" 303 "a reply is accepted"
 like "$(header Location)" "^/tasks/$T_BUG\?done=replied#m[0-9]+$" "and redirects to the thread"
