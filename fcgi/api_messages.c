@@ -205,7 +205,7 @@ void h_api_messages_send(Ctx *c)
 				      "task_id");
 			goto out;
 		}
-		if ((e = desk_task_reply(c->store, API_VIEWER(c), task, body, c->actor, &mid)) != DT_OK) {
+		if ((e = desk_task_reply(c->store, API_VIEWER(c), task, body, c->actor, &mid, NULL)) != DT_OK) {
 			send_refused(c, e, task);
 			goto out;
 		}

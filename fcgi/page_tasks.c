@@ -222,6 +222,9 @@ const char *tp_flash(const char *done)
 {
 	static const struct { const char *done, *text; } flashes[] = {
 		{"replied", "Reply queued. The worker sends it in a moment; its delivery status shows in the thread."},
+		{"replied_superseded", "Reply queued. The worker sends it in a moment; its delivery status shows in the "
+				       "thread. The AI draft that was waiting on this task will not be sent: your reply "
+				       "superseded it."},
 		{"status", "Status changed."},
 		{"classified", "Classification changed. The override is in the task's history."},
 		{"assigned", "Assignment changed."},
@@ -662,8 +665,9 @@ void h_task_assign(Ctx *c)
 }
 
 /* POST /tasks/:id/reply - signed in, sees the task.  Form: body (1..1600
- * characters).  Queues an SMS to the client now (a send job; not a draft)
- * and redirects to the thread; errors show next to the reply box (422). */
+ * characters).  Queues an SMS to the client now (a send job; not a draft),
+ * superseding the AI drafts still pending on the task, and redirects to
+ * the thread; errors show next to the reply box (422). */
 void h_task_reply(Ctx *c)
 {
 	int64_t id = path_id(c, "id");
@@ -677,13 +681,15 @@ void h_task_reply(Ctx *c)
 		if (begin(c) < 0)
 			return;
 		int64_t mid = 0;
-		e = desk_task_reply(c->store, &c->user, id, body, c->actor, &mid);
+		int superseded = 0;
+		e = desk_task_reply(c->store, &c->user, id, body, c->actor, &mid, &superseded);
 		if (e == DT_OK && store_commit(c->store) != 0)
 			e = DT_STORE;
 		if (e == DT_OK) {
-			ctx_log(c, "task=%lld message=%lld reply queued by %s", (long long)id, (long long)mid, c->actor);
-			respond_redirect(c, arena_printf(c->arena, "/tasks/%lld?done=replied#m%lld", (long long)id,
-							 (long long)mid));
+			ctx_log(c, "task=%lld message=%lld reply queued by %s, %d drafts superseded", (long long)id,
+				(long long)mid, c->actor, superseded);
+			respond_redirect(c, arena_printf(c->arena, "/tasks/%lld?done=%s#m%lld", (long long)id,
+							 superseded ? "replied_superseded" : "replied", (long long)mid));
 			return;
 		}
 		store_rollback(c->store);

@@ -359,7 +359,7 @@ static int supersede_drafts(Store *s, int64_t client, int64_t task, int64_t repl
 }
 
 DeskTaskErr desk_task_reply(Store *s, const User *viewer, int64_t task_id, const char *body, const char *actor,
-			    int64_t *message_id)
+			    int64_t *message_id, int *superseded)
 {
 	int64_t client = desk_task_client(s, viewer, task_id);
 	if (!client)
@@ -371,10 +371,13 @@ DeskTaskErr desk_task_reply(Store *s, const User *viewer, int64_t task_id, const
 		       SQL_INT(":id", client), SQL_END))
 		return DT_NO_PHONE;
 	int64_t mid = desk_outbound(s, client, task_id, body, actor, 0, 0);
-	if (mid < 0 || supersede_drafts(s, client, task_id, mid, actor) < 0)
+	int n = mid < 0 ? -1 : supersede_drafts(s, client, task_id, mid, actor);
+	if (n < 0)
 		return DT_STORE;
 	if (message_id)
 		*message_id = mid;
+	if (superseded)
+		*superseded = n;
 	return DT_OK;
 }
 

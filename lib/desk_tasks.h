@@ -101,10 +101,11 @@ DeskTaskErr desk_check_sms_body(const char *body);
  * a draft), authored by actor, with its send job and message_out event.
  * The reply supersedes the AI drafts still pending on the task: each gets
  * status `superseded` (kept, never sent), a draft_superseded event naming
- * actor, and its proposal the status `superseded`.  *message_id (may be
- * NULL) gets the new message. */
+ * actor, and its proposal the status `superseded`.  *message_id and
+ * *superseded (either may be NULL) get the new message and how many
+ * drafts it superseded. */
 DeskTaskErr desk_task_reply(Store *s, const User *viewer, int64_t task_id, const char *body, const char *actor,
-			    int64_t *message_id);
+			    int64_t *message_id, int *superseded);
 
 /* Approve a draft: queue it as written (new_body NULL) or with the text a
  * person edited (draft_approved names actor and says "approved" or

@@ -162,6 +162,7 @@ await step('a person\'s reply supersedes the pending AI draft: gone from Review,
     assertEq(row(d).status, 'superseded', 'the draft\'s status');
     assertEq(sql('SELECT count(*) FROM events WHERE event_type = \'draft_superseded\' AND message_id = ?', d), '1',
         'a draft_superseded event');
+    assert(/superseded it/.test(await mainText()), 'the flash does not say the draft will not be sent');
     const msg = page.locator(`#m${d}`);
     assert(/superseded/i.test(await msg.innerText()), 'the thread does not mark the draft as superseded');
     assertEq(await page.locator(`form[action="/messages/${d}/approve"], [formaction="/messages/${d}/approve"]`).count(), 0,

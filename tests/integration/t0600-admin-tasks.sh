@@ -83,7 +83,7 @@ like "$F_TEXT" "working on it right now.*update within the hour" "an urgent bug'
 unlike "$F_TEXT" 'screenshot|steps|browser|\?' "and asks the client for nothing"
 r=$(post /tasks/$T_BUG/reply --data-urlencode $'body=Sorry about that <b>now</b>!\r\nWe are on it.')
 is "$(status_of "$r")" 303 "a reply is accepted"
-like "$(header Location)" "^/tasks/$T_BUG\?done=replied#m[0-9]+$" "and redirects to the thread"
+like "$(header Location)" "^/tasks/$T_BUG\?done=replied_superseded#m[0-9]+$" "and redirects to the thread, saying a draft was superseded"
 M_REPLY=$(sql "SELECT id FROM messages WHERE task_id = $T_BUG AND direction = 'out' ORDER BY id DESC LIMIT 1")
 is "$(sql "SELECT status||'|'||author||'|'||ai_generated FROM messages WHERE id = $M_REPLY")" "queued|user:alice|0" "the reply is queued as alice's, not a draft"
 is "$(sql "SELECT body FROM messages WHERE id = $M_REPLY")" $'Sorry about that <b>now</b>!\nWe are on it.' "CRLF from the textarea is stored as LF"
@@ -97,8 +97,8 @@ is "$(sql "SELECT status||'|'||decided_by FROM proposals WHERE message_id = $F_B
 is "$(sql "SELECT count(*) FROM jobs WHERE kind = 'send' AND message_id = $F_BUG")" 0 "and it is never sent"
 drain
 is "$(sql "SELECT status||'|'||transport FROM messages WHERE id = $M_REPLY")" "sent|log" "the worker sends it through the log channel"
-r=$(page GET "/tasks/$T_BUG?done=replied")
-like "$r" 'Reply queued' "the flash message says so"
+r=$(page GET "/tasks/$T_BUG?done=replied_superseded")
+like "$r" 'Reply queued.*your reply superseded it' "the flash message says so"
 like "$r" 'Sorry about that &lt;b&gt;now&lt;/b&gt;!' "the reply shows in the thread, escaped"
 like "$r" 'recorded locally' "with its delivery note"
 like "$r" "id=\"m$F_BUG\" class=\"tp-msg tp-out tp-rejected\"" "the thread shows the superseded draft, crossed out"
