@@ -161,8 +161,7 @@ static void decided(Ctx *c, int64_t mid, int64_t task, const char *done)
 void h_message_approve(Ctx *c)
 {
 	int64_t mid = path_id(c, "id"), client = 0, task = 0;
-	char status[24];
-	if (!desk_message_find(c->store, &c->user, mid, &client, &task, status)) {
+	if (!desk_message_find(c->store, &c->user, mid, &client, &task, NULL)) {
 		tp_change_failed(c, DT_NOT_FOUND);
 		return;
 	}
@@ -178,11 +177,8 @@ void h_message_approve(Ctx *c)
 		return;
 	}
 	/* "edited" when the text sent differs from the draft's. */
-	char *old = body ? store_text(c->store, "SELECT body FROM messages WHERE id = :id", SQL_INT(":id", mid), SQL_END)
-			 : NULL;
-	int edited = body && old && strcmp(old, body) != 0;
-	free(old);
-	if (edited && as_is && !strcmp(status, "draft"))
+	int edited = desk_draft_differs(c->store, mid, body);
+	if (edited && as_is)
 		e = DT_DRAFT_EDITED;
 	else
 		e = desk_draft_approve(c->store, &c->user, mid, body, c->actor, &task);
@@ -245,13 +241,8 @@ void h_review_batch(Ctx *c)
 		if (strcmp(c->form.v[i].name, "id") != 0)
 			continue;
 		int64_t mid = tp_parse_id(c->form.v[i].value);
-		const char *body = params_get(&c->form, arena_printf(c->arena, "body_%lld", (long long)mid));
-		body = tp_textarea(c, body);
-		char *old = body ? store_text(c->store, "SELECT body FROM messages WHERE id = :id AND status = 'draft'",
-					      SQL_INT(":id", mid), SQL_END)
-				 : NULL;
-		int changed = body && old && strcmp(old, body) != 0;
-		free(old);
+		const char *body = tp_textarea(c, params_get(&c->form, arena_printf(c->arena, "body_%lld", (long long)mid)));
+		int changed = desk_draft_differs(c->store, mid, body);
 		DeskTaskErr e = desk_draft_approve(c->store, &c->user, mid, body, c->actor, NULL);
 		if (e == DT_NOT_DRAFT) {
 			skipped++;

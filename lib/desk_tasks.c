@@ -408,6 +408,16 @@ DeskTaskErr desk_draft_approve(Store *s, const User *viewer, int64_t message_id,
 	return desk_send_draft(s, message_id, new_body, actor) == 0 ? DT_OK : DT_STORE;
 }
 
+int desk_draft_differs(Store *s, int64_t message_id, const char *text)
+{
+	char *old = text ? store_text(s, "SELECT body FROM messages WHERE id = :id AND status = 'draft'",
+				      SQL_INT(":id", message_id), SQL_END)
+			 : NULL;
+	int differs = old && strcmp(old, text) != 0;
+	free(old);
+	return differs;
+}
+
 DeskTaskErr desk_draft_reject(Store *s, const User *viewer, int64_t message_id, const char *actor,
 			      int64_t *task_id)
 {

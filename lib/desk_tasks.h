@@ -114,6 +114,10 @@ DeskTaskErr desk_task_reply(Store *s, const User *viewer, int64_t task_id, const
 DeskTaskErr desk_draft_approve(Store *s, const User *viewer, int64_t message_id, const char *new_body,
 			       const char *actor, int64_t *task_id);
 
+/* 1 when text differs from the stored text of draft message_id (a person
+ * edited it), 0 when it is the same or there is no such draft. */
+int desk_draft_differs(Store *s, int64_t message_id, const char *text);
+
 /* Reject a draft: status `rejected` (the text is kept, never deleted) and
  * a draft_rejected event naming actor. */
 DeskTaskErr desk_draft_reject(Store *s, const User *viewer, int64_t message_id, const char *actor,
