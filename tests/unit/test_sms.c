@@ -20,7 +20,8 @@
 
 static void test_choice(void)
 {
-	is_str(desk_sms_template("bug", "urgent", SMS_REPLY), "sms/bug_outage", "an urgent bug's reply: the outage acknowledgement");
+	is_str(desk_sms_template("bug", "urgent", SMS_REPLY), "sms/bug_outage",
+	       "an urgent bug's reply: the outage acknowledgement");
 	is_str(desk_sms_template("bug", "urgent", SMS_FOLLOW_UP), "sms/bug_outage",
 	       "an urgent bug's follow-up: the acknowledgement, not questions");
 	is_str(desk_sms_template("bug", "medium", SMS_REPLY), "sms/bug", "a bug that is not urgent: sms/bug");
