@@ -65,9 +65,9 @@ static int query_count(Ctx *c, const char *name, int64_t max, int64_t *out)
 }
 
 /* GET /api/customers/:id/artifacts - API token; the client must be one it
- * may see (else 404).  Query: status (pending, accepted, rejected, edited;
- * anything else is 400 listing them), kind, limit (1..200, default 50),
- * offset (default 0).  Newest first.  200 {"data":[proposal...], "total",
+ * may see (else 404).  Query: status (pending, accepted, rejected, edited,
+ * superseded; anything else is 400 listing them), kind, limit (1..200,
+ * default 50), offset (default 0).  Newest first.  200 {"data":[proposal...], "total",
  * "limit", "offset"}. */
 void h_api_customer_artifacts(Ctx *c)
 {

@@ -23,10 +23,10 @@
 
 static const char *const directions[] = {"in", "out", NULL};
 /* Every status a message can hold (see migrations/0001_core.sql and
- * desk_status_rank). */
+ * desk_status_rank; "superseded": a draft a person's reply replaced). */
 static const char *const message_statuses[] = {"received", "draft", "queued", "submitting", "accepted",
 					       "scheduled", "sending", "sent", "delivered", "undelivered",
-					       "failed", "read", "canceled", "rejected", NULL};
+					       "failed", "read", "canceled", "rejected", "superseded", NULL};
 
 /* One message row: the columns MESSAGE_COLS selects, in that order. */
 #define MESSAGE_COLS "m.id, m.client_id, m.task_id, m.channel, m.direction, m.from_addr, m.to_addr, m.body, " \
@@ -205,7 +205,7 @@ void h_api_messages_send(Ctx *c)
 				      "task_id");
 			goto out;
 		}
-		if ((e = desk_task_reply(c->store, API_VIEWER(c), task, body, c->actor, &mid)) != DT_OK) {
+		if ((e = desk_task_reply(c->store, API_VIEWER(c), task, body, c->actor, &mid, NULL)) != DT_OK) {
 			send_refused(c, e, task);
 			goto out;
 		}

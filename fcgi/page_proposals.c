@@ -450,7 +450,7 @@ void h_prd_sms(Ctx *c)
 	if (begin(c) != 0)
 		return;
 	int64_t mid = 0;
-	DeskTaskErr e = desk_task_reply(c->store, &c->user, task, body ? body : "", c->actor, &mid);
+	DeskTaskErr e = desk_task_reply(c->store, &c->user, task, body ? body : "", c->actor, &mid, NULL);
 	if (e == DT_OK) {
 		char *d = json_dumps(json_pack("{s:I}", "proposal_id", (json_int_t)id), JSON_COMPACT);
 		if (store_event(c->store, "prd_summary_sent", client, task, mid, c->actor, d) < 0)

@@ -6,6 +6,13 @@
  * Each decision is one transaction through lib/desk_tasks.c, which writes
  * the event naming who decided; rejected drafts are kept.  A draft the
  * user may not see is a 404.  This file does not write SQL.
+ *
+ * What is sent is what the person sees: every draft's text box is posted
+ * with the decision (body_<id>; the whole review queue is one form, so
+ * the batch carries each ticked draft's box too), and the text in it is
+ * sent, recorded as "edited" when it differs from the draft.  A post that
+ * asks for "as written" (as_is) with a text that differs is refused, and
+ * the text stays in the box.
  */
 #include "desk_tasks.h"
 #include "handlers.h"
@@ -14,6 +21,16 @@
 #include <string.h>
 
 #define DRAFTS_PER_PAGE 20
+
+/* The text box of draft mid as posted (body_<id>, or body from a form
+ * that shows one draft), CRLF → LF; NULL when the form had none. */
+static const char *posted_text(Ctx *c, int64_t mid)
+{
+	const char *v = params_get(&c->form, arena_printf(c->arena, "body_%lld", (long long)mid));
+	if (!v)
+		v = params_get(&c->form, "body");
+	return tp_textarea(c, v);
+}
 
 static void review_page(Ctx *c, int status, const TpFormError *e)
 {
@@ -50,13 +67,20 @@ static void review_page(Ctx *c, int status, const TpFormError *e)
 		const char *t = json_string_value(json_object_get(m, "task_type"));
 		if (t)
 			json_object_set_new(m, "type_label", json_string(tp_words(c, t)));
-		json_object_set_new(m, "return_to", json_string("review"));
 		json_object_set_new(m, "batch", json_true());
+		/* Answering a post: every box keeps what the person wrote. */
+		const char *mine = e ? params_get(&c->form, arena_printf(c->arena, "body_%lld", (long long)id)) : NULL;
+		if (mine)
+			json_object_set_new(m, "body", json_string(tp_textarea(c, mine)));
 		if (e && e->form && !strcmp(e->form, "draft") && e->draft_id == id) {
 			json_object_set_new(m, "error", json_string(e->message));
 			if (e->value)
 				json_object_set_new(m, "body", json_string(e->value));
 		}
+		const char *ticked = arena_printf(c->arena, "%lld", (long long)id);
+		for (size_t k = 0; e && k < c->form.n; k++)
+			if (!strcmp(c->form.v[k].name, "id") && !strcmp(c->form.v[k].value, ticked))
+				json_object_set_new(m, "ticked", json_true());
 	}
 	json_object_set_new(d, "empty", json_boolean(json_array_size(drafts) == 0));
 	json_object_set_new(d, "drafts", drafts);
@@ -73,10 +97,15 @@ static void review_page(Ctx *c, int status, const TpFormError *e)
 	if (flash && !e) {
 		const char *n = params_get(&c->query, "n"), *skipped = params_get(&c->query, "skipped");
 		int64_t nn = n ? tp_parse_id(n) : 0;
+		const char *edited = params_get(&c->query, "edited");
+		int64_t ne = edited ? tp_parse_id(edited) : 0;
 		if (!strcmp(params_get(&c->query, "done"), "batch") && n)
-			flash = arena_printf(c->arena, "%lld draft%s approved and queued for sending.%s", (long long)nn,
+			flash = arena_printf(c->arena, "%lld draft%s queued for sending as shown%s.%s", (long long)nn,
 					     nn == 1 ? "" : "s",
-					     skipped && tp_parse_id(skipped) ? " Others were decided by someone else first." : "");
+					     ne ? arena_printf(c->arena, " (%lld with your edits)", (long long)ne) : "",
+					     skipped && tp_parse_id(skipped)
+						     ? " Others were decided by someone else first, or replaced by a reply."
+						     : "");
 		json_object_set_new(d, "flash", json_string(flash));
 	}
 	respond_page(c, status, "pages/review", d);
@@ -123,20 +152,22 @@ static void decided(Ctx *c, int64_t mid, int64_t task, const char *done)
 }
 
 /* POST /messages/:id/approve - signed in, sees the draft's client (404
- * otherwise).  Form: as_is=1 sends the draft as written; otherwise body
- * (1..1600 characters) is sent, edited when it differs; return = task |
- * review.  Event draft_approved naming the user; 409 when someone decided
- * first. */
+ * otherwise).  Form: body_<id> (or body): the text in the draft's box
+ * (1..1600 characters), which is what is sent, recorded as edited when it
+ * differs from the draft; as_is=1 asks for the draft as written: without
+ * a text it is sent as stored, with a text that differs it is refused
+ * (422, nothing sent, the text kept); return = task | review.  Event
+ * draft_approved naming the user; 409 when someone decided first. */
 void h_message_approve(Ctx *c)
 {
 	int64_t mid = path_id(c, "id"), client = 0, task = 0;
-	char status[24];
-	if (!desk_message_find(c->store, &c->user, mid, &client, &task, status)) {
+	if (!desk_message_find(c->store, &c->user, mid, &client, &task, NULL)) {
 		tp_change_failed(c, DT_NOT_FOUND);
 		return;
 	}
-	const char *body = params_get(&c->form, "as_is") ? NULL : tp_textarea(c, params_get(&c->form, "body"));
-	DeskTaskErr e = body ? desk_check_sms_body(body) : DT_OK;
+	int as_is = params_get(&c->form, "as_is") != NULL;
+	const char *body = posted_text(c, mid);
+	DeskTaskErr e = body || !as_is ? desk_check_sms_body(body) : DT_OK;
 	if (e != DT_OK) {
 		decision_failed(c, mid, task, e, body);
 		return;
@@ -146,11 +177,11 @@ void h_message_approve(Ctx *c)
 		return;
 	}
 	/* "edited" when the text sent differs from the draft's. */
-	char *old = body ? store_text(c->store, "SELECT body FROM messages WHERE id = :id", SQL_INT(":id", mid), SQL_END)
-			 : NULL;
-	int edited = body && old && strcmp(old, body) != 0;
-	free(old);
-	e = desk_draft_approve(c->store, &c->user, mid, body, c->actor, &task);
+	int edited = desk_draft_differs(c->store, mid, body);
+	if (edited && as_is)
+		e = DT_DRAFT_EDITED;
+	else
+		e = desk_draft_approve(c->store, &c->user, mid, body, c->actor, &task);
 	if (e == DT_OK && store_commit(c->store) != 0)
 		e = DT_STORE;
 	if (e != DT_OK) {
@@ -186,10 +217,14 @@ void h_message_reject(Ctx *c)
 	decided(c, mid, task, "rejected");
 }
 
-/* POST /review/batch - signed in.  Form: id (repeated; draft ids).  Approves
- * each visible draft as written in one transaction; drafts decided by
- * someone else meanwhile are skipped and counted; an id the user may not
- * see is 404 and nothing is approved. */
+/* POST /review/batch - signed in.  Form: id (repeated; the ticked draft
+ * ids) and body_<id> (each draft's text box, as the review page posts
+ * them).  Sends each ticked visible draft with the text in its box
+ * (edited when it differs; as stored when the form has no box for it), all
+ * in one transaction; drafts decided by someone else meanwhile are skipped
+ * and counted; a text that cannot be sent refuses the whole batch (422,
+ * every box kept); an id the user may not see is 404 and nothing is
+ * approved. */
 void h_review_batch(Ctx *c)
 {
 	size_t n = params_count(&c->form, "id");
@@ -201,27 +236,36 @@ void h_review_batch(Ctx *c)
 		tp_change_failed(c, DT_STORE);
 		return;
 	}
-	int approved = 0, skipped = 0;
+	int approved = 0, skipped = 0, edited = 0;
 	for (size_t i = 0; i < c->form.n; i++) {
 		if (strcmp(c->form.v[i].name, "id") != 0)
 			continue;
 		int64_t mid = tp_parse_id(c->form.v[i].value);
-		DeskTaskErr e = desk_draft_approve(c->store, &c->user, mid, NULL, c->actor, NULL);
+		const char *body = tp_textarea(c, params_get(&c->form, arena_printf(c->arena, "body_%lld", (long long)mid)));
+		int changed = desk_draft_differs(c->store, mid, body);
+		DeskTaskErr e = desk_draft_approve(c->store, &c->user, mid, body, c->actor, NULL);
 		if (e == DT_NOT_DRAFT) {
 			skipped++;
 			continue;
 		}
 		if (e != DT_OK) {
 			store_rollback(c->store);
-			tp_change_failed(c, e);
+			if (tp_change_failed(c, e))
+				review_page(c, 422,
+					    &(TpFormError){"draft", mid, "body",
+							   arena_printf(c->arena, "Nothing in the batch was sent: %s",
+									desk_task_err_message(e)),
+							   body});
 			return;
 		}
 		approved++;
+		edited += changed;
 	}
 	if (store_commit(c->store) != 0) {
 		tp_change_failed(c, DT_STORE);
 		return;
 	}
-	ctx_log(c, "batch: %d drafts approved, %d skipped by %s", approved, skipped, c->actor);
-	respond_redirect(c, arena_printf(c->arena, "/review?done=batch&n=%d&skipped=%d", approved, skipped));
+	ctx_log(c, "batch: %d drafts approved (%d edited), %d skipped by %s", approved, edited, skipped, c->actor);
+	respond_redirect(c, arena_printf(c->arena, "/review?done=batch&n=%d&edited=%d&skipped=%d", approved, edited,
+					 skipped));
 }

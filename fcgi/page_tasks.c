@@ -80,6 +80,7 @@ static const char *label(const char *v)
 		{"accepted", "Accepted by Twilio"}, {"scheduled", "Scheduled"}, {"sending", "Sending"},
 		{"sent", "Sent"}, {"delivered", "Delivered"}, {"undelivered", "Not delivered"},
 		{"failed", "Failed"}, {"read", "Read"}, {"canceled", "Cancelled"}, {"rejected", "Rejected"},
+		{"superseded", "Superseded by a reply, not sent"},
 		{"received", "Received"},
 	};
 	if (!v)
@@ -99,7 +100,7 @@ static const char *status_tone(const char *st)
 		return "warn";
 	if (!strcmp(st, "failed") || !strcmp(st, "undelivered"))
 		return "bad";
-	if (!strcmp(st, "rejected") || !strcmp(st, "canceled"))
+	if (!strcmp(st, "rejected") || !strcmp(st, "canceled") || !strcmp(st, "superseded"))
 		return "muted";
 	return "info";
 }
@@ -221,14 +222,17 @@ const char *tp_flash(const char *done)
 {
 	static const struct { const char *done, *text; } flashes[] = {
 		{"replied", "Reply queued. The worker sends it in a moment; its delivery status shows in the thread."},
+		{"replied_superseded", "Reply queued. The worker sends it in a moment; its delivery status shows in the "
+				       "thread. The AI draft that was waiting on this task will not be sent: your reply "
+				       "superseded it."},
 		{"status", "Status changed."},
 		{"classified", "Classification changed. The override is in the task's history."},
 		{"assigned", "Assignment changed."},
 		{"unchanged", "Nothing changed: the values were already set."},
-		{"approved", "Draft approved and queued for sending."},
-		{"edited", "Edited draft queued for sending."},
+		{"approved", "Draft sent as written: it is queued for sending."},
+		{"edited", "Your edited text is queued for sending."},
 		{"rejected", "Draft rejected. It stays in the thread, marked as rejected."},
-		{"batch", "Selected drafts approved and queued for sending."},
+		{"batch", "The selected drafts are queued for sending as shown."},
 	};
 	if (!done)
 		return NULL;
@@ -488,7 +492,7 @@ static json_t *thread_view(Ctx *c, json_t *thread, const char *client_label, con
 		int64_t id = json_integer_value(json_object_get(m, "id"));
 		json_object_set_new(m, "is_in", json_boolean(in));
 		json_object_set_new(m, "is_draft", json_boolean(!strcmp(st, "draft")));
-		json_object_set_new(m, "is_rejected", json_boolean(!strcmp(st, "rejected")));
+		json_object_set_new(m, "is_rejected", json_boolean(!strcmp(st, "rejected") || !strcmp(st, "superseded")));
 		json_object_set_new(m, "status_label", json_string(label(st)));
 		json_object_set_new(m, "tone", json_string(status_tone(st)));
 		json_object_set_new(m, "when", tp_when(json_integer_value(json_object_get(m, "created_at"))));
@@ -661,8 +665,9 @@ void h_task_assign(Ctx *c)
 }
 
 /* POST /tasks/:id/reply - signed in, sees the task.  Form: body (1..1600
- * characters).  Queues an SMS to the client now (a send job; not a draft)
- * and redirects to the thread; errors show next to the reply box (422). */
+ * characters).  Queues an SMS to the client now (a send job; not a draft),
+ * superseding the AI drafts still pending on the task, and redirects to
+ * the thread; errors show next to the reply box (422). */
 void h_task_reply(Ctx *c)
 {
 	int64_t id = path_id(c, "id");
@@ -676,13 +681,15 @@ void h_task_reply(Ctx *c)
 		if (begin(c) < 0)
 			return;
 		int64_t mid = 0;
-		e = desk_task_reply(c->store, &c->user, id, body, c->actor, &mid);
+		int superseded = 0;
+		e = desk_task_reply(c->store, &c->user, id, body, c->actor, &mid, &superseded);
 		if (e == DT_OK && store_commit(c->store) != 0)
 			e = DT_STORE;
 		if (e == DT_OK) {
-			ctx_log(c, "task=%lld message=%lld reply queued by %s", (long long)id, (long long)mid, c->actor);
-			respond_redirect(c, arena_printf(c->arena, "/tasks/%lld?done=replied#m%lld", (long long)id,
-							 (long long)mid));
+			ctx_log(c, "task=%lld message=%lld reply queued by %s, %d drafts superseded", (long long)id,
+				(long long)mid, c->actor, superseded);
+			respond_redirect(c, arena_printf(c->arena, "/tasks/%lld?done=%s#m%lld", (long long)id,
+							 superseded ? "replied_superseded" : "replied", (long long)mid));
 			return;
 		}
 		store_rollback(c->store);

@@ -469,7 +469,7 @@ int desk_status_rank(const char *status)
 	static const struct { const char *name; int rank; } ranks[] = {
 		{"draft", 0}, {"queued", 1}, {"submitting", 2}, {"accepted", 3}, {"scheduled", 3},
 		{"sending", 4}, {"sent", 5}, {"delivered", 7}, {"undelivered", 7}, {"failed", 7},
-		{"read", 8}, {"canceled", 7}, {"rejected", 7},
+		{"read", 8}, {"canceled", 7}, {"rejected", 7}, {"superseded", 7},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(ranks); i++)
 		if (strcmp(ranks[i].name, status) == 0)

@@ -29,7 +29,7 @@ const char *const desk_task_urgencies[] = {"urgent", "medium", "low", NULL};
 const char *const desk_task_routes[] = {"AI", "HUMAN", NULL};
 const char *const desk_event_types[] = {
 	"message_in", "classified", "task_created", "task_updated", "task_overridden", "message_out",
-	"draft_approved", "draft_rejected", "message_sent", "message_status", "message_failed",
+	"draft_approved", "draft_rejected", "draft_superseded", "message_sent", "message_status", "message_failed",
 	"client_created", "client_updated", "summary_updated", "summary_edited", "llm_fallback", "job_dead", "member_added",
 	"member_removed", "user_created", "user_disabled", "user_enabled", "user_password_changed", "proposal_created",
 	"proposal_decided", "prd_drafted", "prd_revised", "prd_approved", NULL,
@@ -66,7 +66,8 @@ const char *desk_task_err_field(DeskTaskErr e)
 	case DT_BODY_EMPTY:
 	case DT_BODY_TOO_LONG:
 	case DT_BODY_INVALID:
-	case DT_NO_PHONE: return "body";
+	case DT_NO_PHONE:
+	case DT_DRAFT_EDITED: return "body";
 	case DT_BAD_CURSOR: return "after";
 	default: return NULL;
 	}
@@ -86,7 +87,12 @@ const char *desk_task_err_message(DeskTaskErr e)
 	case DT_BODY_TOO_LONG: return "Write at most 1600 characters (the longest SMS Twilio sends).";
 	case DT_BODY_INVALID: return "Remove the control characters; only text, newlines and tabs can be sent.";
 	case DT_NO_PHONE: return "This client has no phone number, so no SMS can be sent.";
-	case DT_NOT_DRAFT: return "Someone already decided on this draft.";
+	case DT_NOT_DRAFT:
+		return "This draft is not waiting any more: someone sent or rejected it, or a reply replaced it. "
+		       "Nothing was sent now.";
+	case DT_DRAFT_EDITED:
+		return "You changed the text but asked to send the draft as written, so nothing was sent. "
+		       "Your text is still in the box: press “Send this text” to send it.";
 	case DT_BAD_CURSOR: return "That page link is not valid any more; start from the first page.";
 	case DT_STORE: return "The database could not save this; try again.";
 	}
@@ -317,8 +323,43 @@ DeskTaskErr desk_check_sms_body(const char *body)
 	return utf8_chars(body) > DESK_SMS_MAX ? DT_BODY_TOO_LONG : DT_OK;
 }
 
+/* A person answered the task (message reply_id), so the AI drafts still
+ * pending on it are not the next thing to send any more: each becomes
+ * `superseded` (kept, never sent) with a draft_superseded event naming
+ * actor, and its proposal is decided the same way.  Returns how many, or
+ * -1 on a store error. */
+static int supersede_drafts(Store *s, int64_t client, int64_t task, int64_t reply_id, const char *actor)
+{
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT id FROM messages WHERE task_id = :t AND direction = 'out' AND status = 'draft' AND id != :reply "
+		"ORDER BY id", SQL_INT(":t", task), SQL_INT(":reply", reply_id), SQL_END);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap)
+			ids = xrealloc(ids, (cap = cap ? 2 * cap : 4) * sizeof *ids);
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	store_done(st);
+	int out = rc == SQLITE_DONE ? (int)n : -1;
+	int64_t now = now_ms();
+	for (size_t i = 0; i < n && out >= 0; i++) {
+		if (store_exec(s, "UPDATE messages SET status = 'superseded', updated_at = :now "
+			          "WHERE id = :id AND status = 'draft'",
+			       SQL_INT(":now", now), SQL_INT(":id", ids[i]), SQL_END) != SQLITE_OK ||
+		    event(s, "draft_superseded", client, task, ids[i], actor,
+			  json_pack("{s:s,s:s,s:I}", "decision", "superseded", "by", actor, "reply_message_id",
+				    (json_int_t)reply_id)) < 0 ||
+		    proposal_draft_decided(s, ids[i], "superseded", NULL, actor) < 0)
+			out = -1;
+	}
+	free(ids);
+	return out;
+}
+
 DeskTaskErr desk_task_reply(Store *s, const User *viewer, int64_t task_id, const char *body, const char *actor,
-			    int64_t *message_id)
+			    int64_t *message_id, int *superseded)
 {
 	int64_t client = desk_task_client(s, viewer, task_id);
 	if (!client)
@@ -330,10 +371,13 @@ DeskTaskErr desk_task_reply(Store *s, const User *viewer, int64_t task_id, const
 		       SQL_INT(":id", client), SQL_END))
 		return DT_NO_PHONE;
 	int64_t mid = desk_outbound(s, client, task_id, body, actor, 0, 0);
-	if (mid < 0)
+	int n = mid < 0 ? -1 : supersede_drafts(s, client, task_id, mid, actor);
+	if (n < 0)
 		return DT_STORE;
 	if (message_id)
 		*message_id = mid;
+	if (superseded)
+		*superseded = n;
 	return DT_OK;
 }
 
@@ -362,6 +406,16 @@ DeskTaskErr desk_draft_approve(Store *s, const User *viewer, int64_t message_id,
 	if (new_body && (e = desk_check_sms_body(new_body)) != DT_OK)
 		return e;
 	return desk_send_draft(s, message_id, new_body, actor) == 0 ? DT_OK : DT_STORE;
+}
+
+int desk_draft_differs(Store *s, int64_t message_id, const char *text)
+{
+	char *old = text ? store_text(s, "SELECT body FROM messages WHERE id = :id AND status = 'draft'",
+				      SQL_INT(":id", message_id), SQL_END)
+			 : NULL;
+	int differs = old && strcmp(old, text) != 0;
+	free(old);
+	return differs;
 }
 
 DeskTaskErr desk_draft_reject(Store *s, const User *viewer, int64_t message_id, const char *actor,
@@ -785,6 +839,13 @@ int desk_task_counts(Store *s, const User *viewer, const DeskTaskFilter *f, int6
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* A draft (alias d) that is still the next thing to send: nothing has
+ * been sent or queued to the client on its task since it was written.
+ * Drafts left pending before replies superseded them fall out here. */
+#define STILL_NEXT(d) \
+	"NOT EXISTS (SELECT 1 FROM messages nx WHERE nx.task_id = " d ".task_id AND nx.id > " d ".id " \
+	" AND nx.direction = 'out' AND nx.status NOT IN ('draft', 'rejected', 'superseded'))"
+
 json_t *desk_draft_list(Store *s, const User *viewer, int64_t after_id, int limit, int *more)
 {
 	*more = 0;
@@ -793,12 +854,12 @@ json_t *desk_draft_list(Store *s, const User *viewer, int64_t after_id, int limi
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT m.id, m.body, m.created_at, m.client_id, c.name, c.phone, m.task_id, t.title, t.type, "
 		" t.urgency, "
-		" (SELECT i.body FROM messages i WHERE i.client_id = m.client_id AND i.direction = 'in' "
+		" (SELECT i.body FROM messages i WHERE i.task_id = m.task_id AND i.direction = 'in' "
 		"  ORDER BY i.id DESC LIMIT 1), "
-		" (SELECT i.created_at FROM messages i WHERE i.client_id = m.client_id AND i.direction = 'in' "
+		" (SELECT i.created_at FROM messages i WHERE i.task_id = m.task_id AND i.direction = 'in' "
 		"  ORDER BY i.id DESC LIMIT 1) "
 		"FROM messages m LEFT JOIN clients c ON c.id = m.client_id LEFT JOIN tasks t ON t.id = m.task_id "
-		"WHERE m.status = 'draft' AND m.id > :after AND " VISIBLE("m.client_id")
+		"WHERE m.status = 'draft' AND m.id > :after AND " VISIBLE("m.client_id") " AND " STILL_NEXT("m")
 		" ORDER BY m.id LIMIT :limit",
 		SQL_INT(":after", after_id), VIEWER_ARGS(viewer), SQL_INT(":limit", limit + 1), SQL_END);
 	json_t *rows = json_array();
@@ -834,7 +895,8 @@ json_t *desk_draft_list(Store *s, const User *viewer, int64_t after_id, int limi
 
 int64_t desk_draft_count(Store *s, const User *viewer)
 {
-	return store_int(s, 0, "SELECT count(*) FROM messages m WHERE m.status = 'draft' AND " VISIBLE("m.client_id"),
+	return store_int(s, 0, "SELECT count(*) FROM messages m WHERE m.status = 'draft' AND " VISIBLE("m.client_id")
+			 " AND " STILL_NEXT("m"),
 			 VIEWER_ARGS(viewer), SQL_END);
 }
 
@@ -1035,6 +1097,8 @@ char *desk_event_summary(const char *type, json_t *d)
 									 : "Draft approved as written");
 	} else if (strcmp(type, "draft_rejected") == 0) {
 		buf_puts(&b, "Draft rejected (kept, not sent)");
+	} else if (strcmp(type, "draft_superseded") == 0) {
+		buf_puts(&b, "Draft superseded by a person's reply (kept, not sent)");
 	} else if (strcmp(type, "message_sent") == 0) {
 		if (strcmp(dstr(d, "transport"), "log") == 0)
 			buf_puts(&b, "Recorded as sent by the log channel (Twilio is not configured)");

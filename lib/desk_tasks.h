@@ -52,7 +52,8 @@ typedef enum {
 	DT_BODY_TOO_LONG, /* field "body": over DESK_SMS_MAX characters */
 	DT_BODY_INVALID,  /* field "body": control characters other than newline and tab */
 	DT_NO_PHONE,      /* the client has no phone number to text */
-	DT_NOT_DRAFT,     /* the message is no longer a draft (someone decided already) */
+	DT_NOT_DRAFT,     /* the message is no longer a draft (decided already, or superseded by a reply) */
+	DT_DRAFT_EDITED,  /* field "body": "as written" was asked, but the text sent differs from the draft */
 	DT_BAD_CURSOR,    /* field "after": not a cursor this list made */
 	DT_STORE,         /* the database failed: roll back, log store_errmsg() */
 } DeskTaskErr;
@@ -98,9 +99,13 @@ DeskTaskErr desk_check_sms_body(const char *body);
 
 /* Reply to the task's client: an outbound SMS queued for sending now (not
  * a draft), authored by actor, with its send job and message_out event.
- * *message_id (may be NULL) gets the new message. */
+ * The reply supersedes the AI drafts still pending on the task: each gets
+ * status `superseded` (kept, never sent), a draft_superseded event naming
+ * actor, and its proposal the status `superseded`.  *message_id and
+ * *superseded (either may be NULL) get the new message and how many
+ * drafts it superseded. */
 DeskTaskErr desk_task_reply(Store *s, const User *viewer, int64_t task_id, const char *body, const char *actor,
-			    int64_t *message_id);
+			    int64_t *message_id, int *superseded);
 
 /* Approve a draft: queue it as written (new_body NULL) or with the text a
  * person edited (draft_approved names actor and says "approved" or
@@ -108,6 +113,10 @@ DeskTaskErr desk_task_reply(Store *s, const User *viewer, int64_t task_id, const
  * NULL) gets the draft's task. */
 DeskTaskErr desk_draft_approve(Store *s, const User *viewer, int64_t message_id, const char *new_body,
 			       const char *actor, int64_t *task_id);
+
+/* 1 when text differs from the stored text of draft message_id (a person
+ * edited it), 0 when it is the same or there is no such draft. */
+int desk_draft_differs(Store *s, int64_t message_id, const char *text);
 
 /* Reject a draft: status `rejected` (the text is kept, never deleted) and
  * a draft_rejected event naming actor. */
@@ -177,12 +186,15 @@ json_t *desk_task_list(Store *s, const User *viewer, const DeskTaskFilter *f, ch
  * that migration 0004's triggers keep, not the tasks. */
 int desk_task_counts(Store *s, const User *viewer, const DeskTaskFilter *f, int64_t counts[4]);
 
-/* AI drafts waiting for a person, oldest first, id > after_id.  JSON array
- * of {id, body, created_at, client_id, client_name, client_phone, task_id,
- * task_title, task_type, task_urgency, last_in_body, last_in_at}; *more
- * is set when another page exists.  NULL on error. */
+/* AI drafts waiting for a person that are still the next thing to send
+ * (nothing was sent or queued on their task since), oldest first, id >
+ * after_id.  JSON array of {id, body, created_at, client_id, client_name,
+ * client_phone, task_id, task_title, task_type, task_urgency,
+ * last_in_body, last_in_at}: last_in_* is the newest inbound message of
+ * the draft's own task (null without a task), never another task's.
+ * *more is set when another page exists.  NULL on error. */
 json_t *desk_draft_list(Store *s, const User *viewer, int64_t after_id, int limit, int *more);
-/* Number of drafts waiting that the viewer may act on. */
+/* Number of those drafts the viewer may act on. */
 int64_t desk_draft_count(Store *s, const User *viewer);
 
 /* Events the viewer may see, newest first, id < before_id (0: from the

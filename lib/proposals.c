@@ -18,7 +18,7 @@
 #include <string.h>
 
 const char *const proposal_kinds[] = {"reply_draft", "prd_review", "follow_up", "profile_edit", NULL};
-const char *const proposal_statuses[] = {"pending", "accepted", "rejected", "edited", NULL};
+const char *const proposal_statuses[] = {"pending", "accepted", "rejected", "edited", "superseded", NULL};
 const char *const proposal_fields[] = {"name", "company", "email", NULL};
 
 /* The isolation rule (as in lib/desk_tasks.c); binds :admin and :uid. */

@@ -7,7 +7,9 @@
  *       row is written with the draft (desk.c) and follows it: approving,
  *       editing or rejecting the draft anywhere (review queue, task page,
  *       API) decides the proposal, and deciding the proposal decides the
- *       draft through desk_draft_approve / desk_draft_reject.
+ *       draft through desk_draft_approve / desk_draft_reject.  A person's
+ *       reply on the task supersedes its pending drafts: their proposals
+ *       become `superseded`, decided by that person.
  *   profile_edit  one client field read from a message; accepting (or
  *       editing then accepting) changes the client through client_update.
  *   prd_review  a PRD the worker drafted for a feature request; approving
@@ -35,7 +37,7 @@
 
 /* NULL-terminated closed sets, in display order. */
 extern const char *const proposal_kinds[];    /* reply_draft prd_review follow_up profile_edit */
-extern const char *const proposal_statuses[]; /* pending accepted rejected edited */
+extern const char *const proposal_statuses[]; /* pending accepted rejected edited superseded */
 extern const char *const proposal_fields[];   /* name company email */
 
 /* ---- writing (worker and desk) ------------------------------------------ */
@@ -57,8 +59,8 @@ typedef struct {
  * client and field before, whatever became of it); -1 on error. */
 int64_t proposal_add(Store *s, const ProposalNew *p);
 
-/* A draft (message_id) was approved (edited_body NULL: as written) or
- * rejected elsewhere: decide its proposal the same way, in the caller's
+/* A draft (message_id) was approved (edited_body NULL: as written),
+ * rejected or superseded elsewhere: decide its proposal the same way, in the caller's
  * transaction, with a proposal_decided event.  No proposal: nothing.
  * 0, or -1 on error. */
 int proposal_draft_decided(Store *s, int64_t message_id, const char *status, const char *edited_body,

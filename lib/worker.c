@@ -22,6 +22,7 @@
 #include "config.h"
 #include "desk.h"
 #include "desk_prd.h"
+#include "desk_sms.h"
 #include "documents.h"
 #include "github.h"
 #include "jobs.h"
@@ -194,17 +195,25 @@ static json_t *client_context(Store *s, int64_t client, int64_t task)
 	if (task > 0) {
 		st = store_stmt(s, "SELECT id, title, type, urgency FROM tasks WHERE id = :id", SQL_INT(":id", task),
 				SQL_END);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_step(st) == SQLITE_ROW) {
 			json_object_set_new(d, "task",
 					    json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
 						      "title", col_text(st, 1), "type", col_text(st, 2), "urgency",
 						      col_text(st, 3)));
+			/* What the draft must fit: the templates and prompts
+			 * acknowledge urgent tasks and outages, asking nothing. */
+			json_object_set_new(d, "urgent", json_boolean(desk_sms_urgent(col_text(st, 3))));
+			json_object_set_new(d, "outage", json_boolean(desk_sms_outage(col_text(st, 2), col_text(st, 3))));
+		}
 		store_done(st);
 	}
+	char within[32];
+	desk_sms_within(config_int("SLA_URGENT_MINUTES"), within, sizeof within);
+	json_object_set_new(d, "update_within", json_string(within));
 	json_t *msgs = json_array();
 	st = store_stmt(s,
 		"SELECT direction, body, created_at FROM (SELECT id, direction, body, created_at FROM messages "
-		" WHERE client_id = :c AND status != 'rejected' ORDER BY id DESC LIMIT 10) ORDER BY id",
+		" WHERE client_id = :c AND status NOT IN ('rejected', 'superseded') ORDER BY id DESC LIMIT 10) ORDER BY id",
 		SQL_INT(":c", client), SQL_END);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(msgs, json_pack("{s:s,s:s,s:b}", "direction", col_text(st, 0), "body",
@@ -301,6 +310,8 @@ static JobOutcome run_draft(Worker *w, const Job *job, JobResult *res)
 	}
 	json_t *ctx = client_context(s, client, task);
 	const char *type = json_string_value(json_object_get(json_object_get(ctx, "task"), "type"));
+	const char *urgency = json_string_value(json_object_get(json_object_get(ctx, "task"), "urgency"));
+	const char *tpl = desk_sms_template(type, urgency, SMS_REPLY);
 	char *body = NULL, *why = NULL;
 	LlmUsage usage = {0};
 	if (classify_uses_llm()) {
@@ -320,9 +331,7 @@ static JobOutcome run_draft(Worker *w, const Job *job, JobResult *res)
 		}
 	}
 	if (!body) {
-		char name[64];
-		snprintf(name, sizeof name, "sms/%s", type ? type : "other");
-		body = render(w, name, ctx);
+		body = render(w, tpl, ctx);
 		if (body)
 			trim(body);
 	}
@@ -330,7 +339,7 @@ static JobOutcome run_draft(Worker *w, const Job *job, JobResult *res)
 	if (!body || !*body) {
 		free(body);
 		free(why);
-		return retry(res, 0, "no draft could be produced (template sms/%s missing?)", type ? type : "?");
+		return retry(res, 0, "no draft could be produced (template %s missing?)", tpl);
 	}
 	if (store_begin(s) != 0) {
 		free(body);
@@ -376,7 +385,7 @@ static char *builtin_summary(Store *s, int64_t client)
 	buf_puts(&b, ".");
 	st = store_stmt(s,
 		"SELECT direction, created_at FROM messages WHERE client_id = :c AND status != 'draft' "
-		"AND status != 'rejected' ORDER BY id DESC LIMIT 1",
+		"AND status NOT IN ('rejected', 'superseded') ORDER BY id DESC LIMIT 1",
 		SQL_INT(":c", client), SQL_END);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		char when[21];
@@ -938,7 +947,8 @@ done:
  * `creating` (timeout, 5xx, a worker that died) first looks for the
  * issue's marker in the repository and adopts what it finds, so a task
  * never gets two issues.  The first run also drafts the follow-up SMS
- * asking for what the report lacks (always a draft for review). */
+ * asking for what the report lacks, or for an urgent bug (an outage) an
+ * acknowledgement that asks nothing (always a draft for review). */
 
 static int github_configured(GithubConf *gc)
 {
@@ -1127,9 +1137,19 @@ static int issue_row(Worker *w, int64_t task, int64_t client, const char *state,
 		return -1;
 	int64_t have = store_int(s, 0, "SELECT coalesce(followup_message_id, 0) FROM github_issues WHERE task_id = :t",
 				 SQL_INT(":t", task), SQL_END);
-	if (have || !json_object_get(ctx, "missing"))
+	/* An urgent bug is an outage: the follow-up acknowledges it and says
+	 * what happens next instead of asking for steps and screenshots, and
+	 * is left out when a draft already waits on the task (the reply
+	 * draft's own acknowledgement). */
+	json_t *t = json_object_get(ctx, "task");
+	const char *type = json_string_value(json_object_get(t, "type")), *urgency = issue_urgency(ctx);
+	int outage = desk_sms_outage(type, urgency);
+	if (have || (!outage && !json_object_get(ctx, "missing")))
 		return 0;
-	char *sms = render(w, "sms/bug_followup", ctx);
+	if (outage && store_int(s, 0, "SELECT count(*) FROM messages WHERE task_id = :t AND direction = 'out' "
+				      "AND status = 'draft'", SQL_INT(":t", task), SQL_END) > 0)
+		return 0;
+	char *sms = render(w, desk_sms_template(type, urgency, SMS_FOLLOW_UP), ctx);
 	if (!sms)
 		return 0; /* logged; the issue matters more than the follow-up */
 	trim(sms);
@@ -1140,8 +1160,9 @@ static int issue_row(Worker *w, int64_t task, int64_t client, const char *state,
 	if (mid > 0) {
 		store_exec(s, "UPDATE github_issues SET followup_message_id = :m WHERE task_id = :t", SQL_INT(":m", mid),
 			   SQL_INT(":t", task), SQL_END);
-		char *dt = json_text(json_pack("{s:s,s:s}", "kind", "bug_followup", "asks",
-					       json_string_value(json_object_get(ctx, "missing"))));
+		char *dt = json_text(outage ? json_pack("{s:s}", "kind", "outage_ack")
+					    : json_pack("{s:s,s:s}", "kind", "bug_followup", "asks",
+							json_string_value(json_object_get(ctx, "missing"))));
 		store_event(s, "followup_proposed", client, task, mid, "worker", dt);
 		free(dt);
 	}

@@ -299,7 +299,9 @@ await step("a third client's question leaves an AI draft waiting in the review q
     const draft = Number(sql('SELECT m.id FROM messages m JOIN clients c ON c.id = m.client_id WHERE c.phone = ? AND m.status = \'draft\'', PHONE_C)) || 0;
     assert(draft, 'no draft for the third client');
     assertEq(await goto(page, '/review'), 200, 'GET /review');
-    await mustHave(form(`/messages/${draft}/approve`), `the approve form of draft ${draft} on /review`);
+    // The review queue is one form: each draft's send button posts it to the draft.
+    await mustHave(page.locator(`form[action="/review/batch"] button[formaction="/messages/${draft}/approve"]`),
+        `the send button of draft ${draft} on /review`);
     assert((await mainText()).includes(TEXT_C), 'the client message is not shown next to the draft');
 });
 

@@ -8,7 +8,8 @@
 // /logout nor a file download; plus the sign-in page and a 404 page.  One TAP line per page: it answers 200 (or redirects within the
 // site), is text/html with a Content-Security-Policy header that allows no
 // script, is valid HTML per html-validate (.htmlvalidate.json:
-// html-validate:recommended), and has no <script> element, no inline event
+// html-validate:recommended; checkboxes may share a name, as the review
+// queue's "Include in batch" boxes do), and has no <script> element, no inline event
 // handler (on*=) and no javascript: URL (htmlrules.mjs).  Every page's
 // HTML is saved under $SB_TEST_OUT/pages/ so a failure can be looked at.
 import fs from 'node:fs';

@@ -76,20 +76,35 @@ like "$r" 'aria-invalid="true"' "and the field marked invalid"
 r=$(post /tasks/$T_BUG/reply --data-urlencode "body=   ")
 is "$(status_of "$r")" 422 "a blank reply is refused"
 is "$(sql "SELECT count(*) FROM messages")" "$n_before" "neither wrote a message"
+F_BUG=$(sql "SELECT id FROM messages WHERE task_id = $T_BUG AND direction = 'out' AND status = 'draft'")
+ok $([ -n "$F_BUG" ]; echo $?) "the urgent bug has an AI draft waiting (the worker's follow-up)"
+F_TEXT=$(sql "SELECT body FROM messages WHERE id = $F_BUG")
+like "$F_TEXT" "working on it right now.*update within the hour" "an urgent bug's draft acknowledges it and says what happens next"
+unlike "$F_TEXT" 'screenshot|steps|browser|\?' "and asks the client for nothing"
 r=$(post /tasks/$T_BUG/reply --data-urlencode $'body=Sorry about that <b>now</b>!\r\nWe are on it.')
 is "$(status_of "$r")" 303 "a reply is accepted"
-like "$(header Location)" "^/tasks/$T_BUG\?done=replied#m[0-9]+$" "and redirects to the thread"
+like "$(header Location)" "^/tasks/$T_BUG\?done=replied_superseded#m[0-9]+$" "and redirects to the thread, saying a draft was superseded"
 M_REPLY=$(sql "SELECT id FROM messages WHERE task_id = $T_BUG AND direction = 'out' ORDER BY id DESC LIMIT 1")
 is "$(sql "SELECT status||'|'||author||'|'||ai_generated FROM messages WHERE id = $M_REPLY")" "queued|user:alice|0" "the reply is queued as alice's, not a draft"
 is "$(sql "SELECT body FROM messages WHERE id = $M_REPLY")" $'Sorry about that <b>now</b>!\nWe are on it.' "CRLF from the textarea is stored as LF"
 is "$(events "event_type = 'message_out' AND message_id = $M_REPLY AND actor = 'user:alice'")" 1 "message_out names alice"
 is "$(sql "SELECT count(*) FROM jobs WHERE kind = 'send' AND message_id = $M_REPLY")" 1 "a send job is queued"
+is "$(sql "SELECT status||'|'||body FROM messages WHERE id = $F_BUG")" "superseded|$(sql "SELECT proposed_value FROM proposals WHERE message_id = $F_BUG")" \
+   "the reply supersedes the AI draft waiting on the task (kept, not sent)"
+is "$(events "event_type = 'draft_superseded' AND message_id = $F_BUG AND actor = 'user:alice' AND details->>'reply_message_id' = $M_REPLY")" 1 \
+   "recorded as draft_superseded, naming alice and the reply"
+is "$(sql "SELECT status||'|'||decided_by FROM proposals WHERE message_id = $F_BUG")" "superseded|user:alice" "its proposal is closed as superseded"
+is "$(sql "SELECT count(*) FROM jobs WHERE kind = 'send' AND message_id = $F_BUG")" 0 "and it is never sent"
 drain
 is "$(sql "SELECT status||'|'||transport FROM messages WHERE id = $M_REPLY")" "sent|log" "the worker sends it through the log channel"
-r=$(page GET "/tasks/$T_BUG?done=replied")
-like "$r" 'Reply queued' "the flash message says so"
+r=$(page GET "/tasks/$T_BUG?done=replied_superseded")
+like "$r" 'Reply queued.*your reply superseded it' "the flash message says so"
 like "$r" 'Sorry about that &lt;b&gt;now&lt;/b&gt;!' "the reply shows in the thread, escaped"
 like "$r" 'recorded locally' "with its delivery note"
+like "$r" "id=\"m$F_BUG\" class=\"tp-msg tp-out tp-rejected\"" "the thread shows the superseded draft, crossed out"
+like "$r" 'Superseded by a reply, not sent' "labelled as superseded"
+unlike "$r" "action=\"/messages/$F_BUG/approve\"" "with nothing left to send"
+like "$r" "Draft superseded by a person&#39;s reply|Draft superseded by a person's reply" "and the history says so"
 
 # ---- reclassify, status, assign --------------------------------------------
 r=$(post /tasks/$T_BUG/classify -d type=question -d urgency=low)
@@ -165,15 +180,29 @@ r=$(page GET /review)
 is "$(status_of "$r")" 200 "GET /review"
 like "$r" "id=\"d$M_DRAFT_Q\"" "the question's draft waits for review"
 like "$r" "id=\"d$M_DRAFT_B\"" "and so does client B's"
-like "$r" 'opening hours on Saturday' "each with the client's last inbound message"
-r=$(post /messages/$M_DRAFT_Q/approve -d as_is=1 -d return=review --data-urlencode "body=ignored")
-is "$(status_of "$r")" 303 "approve a draft as written"
+like "$r" 'opening hours on Saturday' "each with the last inbound message of its task"
+unlike "$r" "id=\"d$F_BUG\"" "a draft superseded by a reply is not in the queue"
+# The client writes again on the bug task: the question's draft still
+# shows the question, its own task's message, as context.
+sql "INSERT INTO messages (client_id, task_id, channel, direction, from_addr, to_addr, body, status, created_at, updated_at)
+     VALUES ($CA, $T_BUG, 'sms', 'in', '$A', 'switchboard', 'Still broken at 9pm', 'received', 1800000000000, 1800000000000)"
+r=$(page GET /review)
+like "$r" 'opening hours on Saturday' "the context is still the draft's own task"
+unlike "$r" 'Still broken at 9pm' "never the client's message on another task"
+DRAFT_Q_TEXT=$(sql "SELECT body FROM messages WHERE id = $M_DRAFT_Q")
+r=$(post /messages/$M_DRAFT_Q/approve -d as_is=1 -d return=review --data-urlencode "body_$M_DRAFT_Q=We open at 9 <b>sharp</b> on Saturdays.")
+is "$(status_of "$r")" 422 "\"as written\" with a changed text is refused"
+like "$r" 'You changed the text but asked to send the draft as written, so nothing was sent' "and the page says why"
+like "$r" "id=\"d$M_DRAFT_Q\" name=\"body_$M_DRAFT_Q\"[^>]*>"$'\n''We open at 9 &lt;b&gt;sharp&lt;/b&gt; on Saturdays.</textarea>' "the changed text stays in its box"
+is "$(sql "SELECT status||'|'||body FROM messages WHERE id = $M_DRAFT_Q")" "draft|$DRAFT_Q_TEXT" "nothing was sent or changed"
+r=$(post /messages/$M_DRAFT_Q/approve -d return=review --data-urlencode "body_$M_DRAFT_Q=$DRAFT_Q_TEXT")
+is "$(status_of "$r")" 303 "send a draft as written"
 is "$(header Location)" "/review?done=approved" "back to the queue"
 is "$(sql "SELECT status||'|'||author FROM messages WHERE id = $M_DRAFT_Q")" "queued|user:alice" "the draft is queued, approved by alice"
 is "$(events "event_type = 'draft_approved' AND message_id = $M_DRAFT_Q AND actor = 'user:alice' AND details->>'decision' = 'approved'")" 1 "draft_approved names alice"
 r=$(post /messages/$M_DRAFT_Q/approve -d as_is=1 -d return=review)
 is "$(status_of "$r")" 409 "a draft cannot be approved twice"
-like "$r" 'Someone already decided' "and the page says why"
+like "$r" 'This draft is not waiting any more' "and the page says why"
 
 r=$(post /messages/$M_DRAFT_B/approve -d return=task --data-urlencode "body=$(printf 'y%.0s' $(seq 1601))")
 is "$(status_of "$r")" 422 "an edited draft over 1600 characters is refused"
@@ -207,12 +236,33 @@ r=$(post /review/batch)
 is "$(status_of "$r")" 422 "a batch with nothing ticked is refused"
 r=$(post /review/batch -d id=$D2 -d id=$D3 -d id=$D4)
 is "$(status_of "$r")" 303 "batch approve"
-is "$(header Location)" "/review?done=batch&n=3&skipped=0" "three approved"
+is "$(header Location)" "/review?done=batch&n=3&edited=0&skipped=0" "three approved"
 is "$(sql "SELECT group_concat(status) FROM messages WHERE id IN ($D2, $D3, $D4)")" "queued,queued,queued" "all three are queued"
 is "$(events "event_type = 'draft_approved' AND message_id IN ($D2, $D3, $D4) AND actor = 'user:alice'")" 3 "one draft_approved each, naming alice"
-r=$(page GET "/review?done=batch&n=3&skipped=0")
-like "$r" '3 drafts approved' "the flash counts them"
+r=$(page GET "/review?done=batch&n=3&edited=0&skipped=0")
+like "$r" '3 drafts queued for sending as shown' "the flash counts them"
 unlike "$r" "id=\"pick($D2|$D3|$D4)\"" "the approved drafts left the queue"
+# The batch sends what each box holds: edits included, never the old text.
+D7=$(mk_draft $CA $T_Q $A 'Batch four, to be edited')
+D8=$(mk_draft $CA $T_Q $A 'Batch five, as written')
+r=$(post /review/batch -d id=$D7 -d id=$D8 --data-urlencode "body_$D7=$(printf 'z%.0s' $(seq 1601))" --data-urlencode "body_$D8=Batch five, as written")
+is "$(status_of "$r")" 422 "a batch with an edited text over 1600 characters is refused"
+like "$r" "id=\"d$D7-error\">Nothing in the batch was sent: Write at most 1600" "with the error next to that draft"
+like "$r" "id=\"pick$D8\" name=\"id\" value=\"$D8\" checked" "the ticks are kept"
+is "$(sql "SELECT group_concat(status) FROM messages WHERE id IN ($D7, $D8)")" "draft,draft" "and nothing was sent"
+r=$(post /review/batch -d id=$D7 -d id=$D8 --data-urlencode "body_$D7=Batch four, edited by alice" --data-urlencode "body_$D8=Batch five, as written")
+is "$(header Location)" "/review?done=batch&n=2&edited=1&skipped=0" "a batch with one edited draft"
+is "$(sql "SELECT group_concat(status||'|'||body, ';') FROM messages WHERE id IN ($D7, $D8)")" \
+   "queued|Batch four, edited by alice;queued|Batch five, as written" "the edited text is queued, not the draft's"
+is "$(events "event_type = 'draft_approved' AND message_id = $D7 AND details->>'decision' = 'edited'")|$(events "event_type = 'draft_approved' AND message_id = $D8 AND details->>'decision' = 'approved'")" \
+   "1|1" "recorded as edited and as written"
+like "$(page GET "/review?done=batch&n=2&edited=1&skipped=0")" '2 drafts queued for sending as shown \(1 with your edits\)' "the flash counts the edits"
+# A draft left pending after something was sent on its task (written
+# before replies superseded drafts) is not the next thing to send.
+D9=$(mk_draft $CA $T_Q $A 'Stale draft')
+sql "INSERT INTO messages (client_id, task_id, channel, direction, from_addr, to_addr, body, status, author, created_at, updated_at)
+     VALUES ($CA, $T_Q, 'sms', 'out', 'switchboard', '$A', 'Answered by hand', 'sent', 'user:alice', 1700000000000, 1700000000000)"
+unlike "$(page GET /review)" "id=\"d$D9\"" "a draft answered since is not in the review queue"
 r=$(page GET "/review?after=abc")
 is "$(status_of "$r")" 400 "a malformed review cursor is 400"
 

@@ -220,4 +220,23 @@ is "$(sql "SELECT kind||'|'||status FROM proposals WHERE message_id=$FU")" "foll
    "the bug's follow-up SMS draft is a follow_up proposal"
 r=$(call "$AG" PATCH "/api/artifacts/$(sql "SELECT id FROM proposals WHERE message_id=$FU")" '{"status":"rejected"}')
 is "$(status_of "$r")|$(sql "SELECT status FROM messages WHERE id=$FU")" "200|rejected" "rejecting it rejects the draft"
+
+# ---- a person's reply supersedes the pending draft ------------------------------------------
+sms +14155550101 "Do you also work on Sundays?"
+worker_drain
+SMSG=$(sql "SELECT id FROM messages WHERE client_id=$A AND direction='out' AND status='draft' ORDER BY id DESC LIMIT 1")
+STASK=$(sql "SELECT task_id FROM messages WHERE id=$SMSG")
+SPROP=$(sql "SELECT id FROM proposals WHERE message_id=$SMSG")
+is "$(sql "SELECT kind||'|'||status FROM proposals WHERE id=$SPROP")" "reply_draft|pending" "a new question leaves a pending reply draft"
+r=$(call "$AG" POST /api/messages/send "{\"client_id\":$A,\"task_id\":$STASK,\"body\":\"No, only Monday to Saturday.\"}")
+is "$(status_of "$r")" 202 "a person replies on that task through the API"
+is "$(sql "SELECT status FROM messages WHERE id=$SMSG")|$(sql "SELECT status||'|'||decided_by FROM proposals WHERE id=$SPROP")" \
+   "superseded|superseded|api:agent-tok" "the draft and its proposal are superseded, decided by the token"
+is "$(sql "SELECT count(*) FROM events WHERE message_id=$SMSG AND actor='api:agent-tok' AND (event_type='draft_superseded' OR (event_type='proposal_decided' AND details->>'status'='superseded'))")" 2 \
+   "with a draft_superseded and a proposal_decided event"
+r=$(call "$OP" GET "/api/customers/$A/artifacts?status=superseded")
+is "$(status_of "$r")|$(jget '[x["id"] for x in d["data"]]' "$(body_of "$r")")" "200|[$SPROP]" "the API lists superseded proposals"
+r=$(call "$AG" PATCH "/api/artifacts/$SPROP" '{"status":"accepted"}')
+is "$(status_of "$r")|$(sql "SELECT count(*) FROM jobs WHERE kind='send' AND message_id=$SMSG")" "409|0" \
+   "a superseded draft cannot be accepted afterwards, and is never sent"
 done_testing

@@ -125,9 +125,10 @@ like "$(line reports "$(doc)")" '^WARN +reports +switchboard-gen last built .* 1
 top=$(sql "SELECT max(version) FROM schema_migrations")
 row=$(sql "SELECT version || '|' || name || '|' || checksum || '|' || applied_at FROM schema_migrations WHERE version = $top")
 sql "DELETE FROM schema_migrations WHERE version = $top"
+prev=$(sql "SELECT max(version) FROM schema_migrations")  # numbers may have gaps
 out=$(doc)
 is "$?" 1 "migrations behind fail"
-like "$(line migrations "$out")" "^FAIL +migrations +the database is at schema $((top - 1)), this program needs $top.*switchboard migrate" "FAIL migrations: names both levels"
+like "$(line migrations "$out")" "^FAIL +migrations +the database is at schema $prev, this program needs $top.*switchboard migrate" "FAIL migrations: names both levels"
 IFS='|' read -r v n c a <<<"$row"
 sql "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($v, '$n', '$c', $a)"
 chmod 0640 "$SWITCHBOARD_DATA/switchboard.conf"
