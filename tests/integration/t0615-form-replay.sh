@@ -43,7 +43,7 @@ ok $? "the route table lists the forms ($(printf '%s\n' "$ROUTES" | grep -c .) P
 # comes last); every route of the table must be here, and only those.
 ORDER="/clients /clients/:id /clients/:id/summary /clients/:id/message /clients/:id/proposals /rules
 /jobs/:id/retry /jobs/:id/cancel /simulator /users/new /users/:id/disable /users/:id/enable /users/:id/password
-/users/:id/clients /users/:id/clients/:client/detach /tasks/:id/reply /tasks/:id/status /tasks/:id/classify
+/users/:id/locks/clear /users/locks/clear /users/:id/clients /users/:id/clients/:client/detach /tasks/:id/reply /tasks/:id/status /tasks/:id/classify
 /tasks/:id/assign /messages/:id/approve /messages/:id/reject /review/batch /reports/shares
 /reports/shares/:id/revoke /documents /documents/:id/delete /github/issues/:task/retry /github/owners
 /github/owners/:id/delete /proposals/:id/edit /proposals/:id/revise /proposals/:id/sms /proposals/:id/decide
@@ -78,6 +78,14 @@ JOB=$(sql "SELECT max(id) FROM jobs WHERE state='dead'")
 sql "INSERT INTO github_issues (task_id, client_id, state, title, body, created_at, updated_at)
      VALUES ($T4, (SELECT client_id FROM tasks WHERE id=$T4), 'pending', 'Invoices as PDF', 'body', 0, 0)"
 printf 'Minutes of the kickoff.\n' > "$SB_TMP/minutes.txt"
+# Sign-in locks to clear: zed from one address, and one address for every login.
+now_ms=$(($(date +%s) * 1000))
+for i in 1 2 3 4 5; do
+    sql "INSERT INTO login_attempts (login, addr, ok, created_at) VALUES ('zed', '10.9.9.9', 0, $now_ms)"
+done
+for i in $(seq 20); do
+    sql "INSERT INTO login_attempts (login, addr, ok, created_at) VALUES ('guess$i', '10.8.8.8', 0, $now_ms)"
+done
 
 # ---- the sweep --------------------------------------------------------------------
 TABLES=$(sql "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'
@@ -142,13 +150,15 @@ for r in $ORDER; do
     /users/:id/disable) one "$r" "/users/$ZED_ID" "/users/$ZED_ID/disable" ;;
     /users/:id/enable) one "$r" "/users/$ZED_ID" "/users/$ZED_ID/enable" ;;
     /users/:id/password) one "$r" "/users/$ZED_ID" "/users/$ZED_ID/password" ;;
+    /users/:id/locks/clear) one "$r" "/users/$ZED_ID" "/users/$ZED_ID/locks/clear" --set addr=10.9.9.9 ;;
+    /users/locks/clear) one "$r" /users /users/locks/clear --set addr=10.8.8.8 ;;
     /users/:id/clients) one "$r" "/users/$AGENT_ID" "/users/$AGENT_ID/clients" --set client_id="$A" ;;
     /users/:id/clients/:client/detach) one "$r" "/users/$AGENT_ID" "/users/$AGENT_ID/clients/$A/detach" ;;
     /tasks/:id/reply) one "$r" "/tasks/$T2" "/tasks/$T2/reply" --set body="The invoices are under Billing." ;;
     /tasks/:id/status) one "$r" "/tasks/$T2" "/tasks/$T2/status" --set status=closed ;;
     /tasks/:id/classify) one "$r" "/tasks/$T2" "/tasks/$T2/classify" --set urgency=urgent ;;
     /tasks/:id/assign) one "$r" "/tasks/$T2" "/tasks/$T2/assign" --set assignee="$ADMIN_ID" ;;
-    /messages/:id/approve) one "$r" "/tasks/$T1" "/messages/$D1/approve" --button as_is=1 ;;
+    /messages/:id/approve) one "$r" "/tasks/$T1" "/messages/$D1/approve" ;;
     /messages/:id/reject) one "$r" "/tasks/$T4" "/messages/$D4/reject" ;;
     /review/batch) one "$r" /review /review/batch --check id="$D5" ;;
     /reports/shares) one "$r" /reports/shares /reports/shares --set client_id="$A" --set label="for Dana" ;;

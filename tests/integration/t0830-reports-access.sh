@@ -169,8 +169,9 @@ is "$(status_of "$r")" 422 "a link for a client that does not exist is refused"
 
 # An admin may include the internal figures when making the link.
 r=$(http POST /reports/shares --data-urlencode "client_id=2" --data-urlencode "internal=1" --data-urlencode "_csrf=$(csrf_of /reports/shares)")
-is "$(status_of "$r")" 201 "admin makes a link with the internal figures"
-full=$(body_of "$r" | grep -o 'http://[^<]*/reports/share/[0-9a-f]*/' | head -1); full=${full##*/share/}; full=${full%/}
+is "$(status_of "$r")" 303 "admin makes a link with the internal figures"
+full=$(body_of "$(http GET "$(header Location)")" | grep -o 'http://[^<]*/reports/share/[0-9a-f]*/' | head -1)
+full=${full##*/share/}; full=${full%/}
 is "$(sql "SELECT json_extract(details, '\$.internal') FROM events WHERE event_type = 'report_share_created' ORDER BY id DESC LIMIT 1")" 1 \
    "the choice is kept with the link's event"
 like "$(body_of "$(http GET /reports/shares)")" 'Internal figures too' "the admin page says which links show them"
