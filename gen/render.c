@@ -827,20 +827,16 @@ static int task_month(Gen *g, const ClientRow *c, const ClientState *cs, const M
 			rc = write_over(g, dir, html, out);
 		g->pages++;
 	}
-	if (rc == 0 && !reuse_month_file(g, dir, prev_dir, csv, old && old->in_csv == hc)) {
+	/* The month's CSV, then its client-safe twin made from the same inputs. */
+	const char *csvs[2] = {csv, share_csv};
+	for (int safe = 0; safe < 2; safe++) {
+		if (rc != 0 || reuse_month_file(g, dir, prev_dir, csvs[safe], old && old->in_csv == hc))
+			continue;
 		for (size_t k = 0; k < n; k++)
 			idx[k] = mt[n - 1 - k].row;
 		buf_reset(out);
-		tasks_csv(g, out, idx, n, 0);
-		rc = write_over(g, dir, csv, out);
-	}
-	/* Its client-safe twin, made from the same inputs. */
-	if (rc == 0 && !reuse_month_file(g, dir, prev_dir, share_csv, old && old->in_csv == hc)) {
-		for (size_t k = 0; k < n; k++)
-			idx[k] = mt[n - 1 - k].row;
-		buf_reset(out);
-		tasks_csv(g, out, idx, n, 1);
-		rc = write_over(g, dir, share_csv, out);
+		tasks_csv(g, out, idx, n, safe);
+		rc = write_over(g, dir, csvs[safe], out);
 	}
 	free(idx);
 	return rc;

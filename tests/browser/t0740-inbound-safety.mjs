@@ -138,7 +138,8 @@ async function makeLink(internal) {
     if (await box.count()) assert(!(await box.isChecked()), 'the internal figures are ticked by default');
     if (internal) await box.check();
     const r = await submit(page, submitButton(f));
-    assertEq(r.post, 201, 'POST /reports/shares');
+    assertEq(r.post, 303, 'POST /reports/shares (then the list, which shows the new link once)');
+    assertEq(r.status, 200, 'the list after the redirect');
     const link = (await page.locator('.m-otp').innerText()).trim();
     assert(/\/reports\/share\/[0-9a-f]{64}\/$/.test(link), `link: ${link}`);
     return new URL(link).pathname;
