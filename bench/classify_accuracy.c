@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "classify_builtin.h"
-#include "util.h"
+#include "ai/classify_builtin.h"
+#include "core/util.h"
 
 typedef struct {
 	char *text;

@@ -6,7 +6,7 @@
  * WAL per commit), then answers 200.
  *
  * Several copies run at once (lighttpd's max-procs), so it handles
- * SQLITE_BUSY the way lib/store.c does: short randomised sleeps (50 µs
+ * SQLITE_BUSY the way lib/store/store.c does: short randomised sleeps (50 µs
  * growing to 2 ms) rather than SQLite's default handler, whose sleeps of
  * up to 100 ms would make the ceiling's tail latency artificially bad.
  *

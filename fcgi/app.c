@@ -2,9 +2,9 @@
  * app.c - process-wide state of the FastCGI program: one database
  * connection and one template cache per process, reused by every request.
  */
-#include "serve.h"
-#include "config.h"
-#include "web.h"
+#include "fcgi/serve.h"
+#include "core/config.h"
+#include "fcgi/web.h"
 
 #include <stdio.h>
 #include <stdlib.h>

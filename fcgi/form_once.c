@@ -5,7 +5,7 @@
  * _form field of templates/partials/csrf.mustache, next to _csrf).  When a
  * form comes back with one, the dispatcher claims the submission's key
  * (session, token, path and the fields other than _csrf and _form) in
- * lib/form_keys.c before the handler runs, so of two identical submits,
+ * lib/desk/form_keys.c before the handler runs, so of two identical submits,
  * sequential (a double click, the back button, a reload after the POST)
  * or concurrent (two processes), only the first runs.  The others are
  * sent where the first went, with ?again=1, and the layout says "This
@@ -17,8 +17,8 @@
  * stay unaware of it, apart from multipart uploads, which the dispatcher
  * cannot parse and which call form_once_begin themselves.
  */
-#include "form_keys.h"
-#include "web.h"
+#include "desk/form_keys.h"
+#include "fcgi/web.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>

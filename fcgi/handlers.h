@@ -4,7 +4,7 @@
 #ifndef SB_HANDLERS_H
 #define SB_HANDLERS_H
 
-#include "web.h"
+#include "fcgi/web.h"
 
 /* page_home.c */
 void h_home(Ctx *c);
@@ -155,7 +155,7 @@ typedef struct {
 void tp_task_page(Ctx *c, int64_t task_id, int status, const TpFormError *e);
 /* {"iso", "text": "5 min ago", "title": "2026-03-01 09:30 UTC"} */
 json_t *tp_when(int64_t ms);
-/* Decorate rows from lib/desk_tasks.c for the templates (labels, times,
+/* Decorate rows from lib/desk/desk_tasks.c for the templates (labels, times,
  * links).  Return row. */
 json_t *tp_task_view(json_t *row);
 json_t *tp_event_view(json_t *row);
@@ -170,7 +170,7 @@ json_t *tp_client_options(Ctx *c, int64_t selected);
 const char *tp_textarea(Ctx *c, const char *v);
 /* The flash message for a ?done= value after a POST, or NULL. */
 const char *tp_flash(const char *done);
-/* Answer a failed change from lib/desk_tasks.c: 404, 500, or nothing
+/* Answer a failed change from lib/desk/desk_tasks.c: 404, 500, or nothing
  * (returns 1) when the caller should show the error next to its field. */
 int tp_change_failed(Ctx *c, int e);
 /* ---- end task pages ---- */
@@ -191,7 +191,7 @@ void h_report_share_revoke(Ctx *c);
 /* ---- end reports ---- */
 
 /* ---- documents: api_documents.c, page_documents.c, git_artifacts.c ---- */
-#include "documents.h"
+#include "desk/documents.h"
 /* api_documents.c: the JSON API */
 void h_api_documents_upload(Ctx *c);
 void h_api_documents_list(Ctx *c);

@@ -10,8 +10,8 @@
  * Public and read-only; it shows nothing that the caller did not send or
  * that is not public already (no secrets, no paths on disk).
  */
-#include "config.h"
-#include "handlers.h"
+#include "core/config.h"
+#include "fcgi/handlers.h"
 
 #include <string.h>
 #include <strings.h>

@@ -31,8 +31,8 @@
  * below, and closes a connection whose frame does not parse.
  */
 #define _GNU_SOURCE /* SO_PEERCRED */
-#include "ingest_ipc.h"
-#include "util.h"
+#include "fcgi/ingest_ipc.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

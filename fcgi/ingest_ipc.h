@@ -6,7 +6,7 @@
 #ifndef SB_INGEST_IPC_H
 #define SB_INGEST_IPC_H
 
-#include "desk.h"
+#include "desk/desk.h"
 
 /* Stores one inbound SMS with this process's own group commit and returns
  * once that COMMIT has returned, the outcome in *item (serve.c). */

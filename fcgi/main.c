@@ -6,10 +6,10 @@
  * subcommand lives in its own cmd_*.c file and is listed in the table
  * below, which is also what --help prints.
  */
-#include "cli.h"
-#include "config.h"
-#include "serve.h"
-#include "version.h"
+#include "cli/cli.h"
+#include "core/config.h"
+#include "fcgi/serve.h"
+#include "core/version.h"
 
 #include <fcgiapp.h>
 #include <stdio.h>

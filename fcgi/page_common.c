@@ -3,8 +3,8 @@
  * navigation, CSRF and form tokens, the "already submitted" notice),
  * cookies, and the client-isolation check.
  */
-#include "config.h"
-#include "web.h"
+#include "core/config.h"
+#include "fcgi/web.h"
 
 #include <string.h>
 

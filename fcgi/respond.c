@@ -3,8 +3,8 @@
  * The response headers themselves (including the security headers every
  * response carries) are written in one place, serve.c's write_response().
  */
-#include "version.h"
-#include "web.h"
+#include "core/version.h"
+#include "fcgi/web.h"
 
 #include <stdarg.h>
 #include <stdio.h>

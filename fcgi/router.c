@@ -9,8 +9,8 @@
  * token is claimed before its handler runs, so it is done once
  * (form_once.c).
  */
-#include "tokens.h"
-#include "web.h"
+#include "desk/tokens.h"
+#include "fcgi/web.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,8 +3,8 @@
  * the dispatcher tries every entry and reports 405 when a path matches
  * with another method.
  */
-#include "handlers.h"
-#include "web.h"
+#include "fcgi/handlers.h"
+#include "fcgi/web.h"
 
 const Route sb_routes[] = {
 	{"GET", "/", h_home, R_LOGIN},

@@ -18,10 +18,10 @@
  * are written here and nowhere else.  One log line per request goes to
  * stderr (the web server's error log).
  */
-#include "serve.h"
-#include "config.h"
-#include "ingest_ipc.h"
-#include "web.h"
+#include "fcgi/serve.h"
+#include "core/config.h"
+#include "fcgi/ingest_ipc.h"
+#include "fcgi/web.h"
 
 #include <fcgiapp.h>
 #include <malloc.h>

@@ -4,9 +4,9 @@
 #ifndef SB_SERVE_H
 #define SB_SERVE_H
 
-#include "desk.h"
-#include "mustache.h"
-#include "store.h"
+#include "desk/desk.h"
+#include "web/mustache.h"
+#include "store/store.h"
 
 typedef struct Ctx Ctx;
 

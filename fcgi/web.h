@@ -13,12 +13,12 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "auth.h"
-#include "form.h"
-#include "mustache.h"
-#include "store.h"
-#include "util.h"
+#include "core/arena.h"
+#include "desk/auth.h"
+#include "web/form.h"
+#include "web/mustache.h"
+#include "store/store.h"
+#include "core/util.h"
 
 /* Route flags, enforced by the dispatcher. */
 enum {

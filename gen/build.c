@@ -19,8 +19,8 @@
  * If the log looks rewritten (the last event read is gone or different),
  * or settings, templates or the state format changed, the run is full.
  */
-#include "gen.h"
-#include "report_files.h"
+#include "gen/gen.h"
+#include "desk/report_files.h"
 
 #include <dirent.h>
 #include <errno.h>

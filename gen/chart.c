@@ -8,7 +8,7 @@
  * Labels passed in are our own (dates, fixed words); they are escaped
  * anyway.  Output depends only on the arguments, byte for byte.
  */
-#include "gen.h"
+#include "gen/gen.h"
 
 #include <math.h>
 #include <stdio.h>

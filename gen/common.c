@@ -3,7 +3,7 @@
  * string interning, hashing and date/duration formatting.  Nothing here
  * touches the database or the file system.
  */
-#include "gen.h"
+#include "gen/gen.h"
 
 #include <math.h>
 #include <stdio.h>

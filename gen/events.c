@@ -12,7 +12,7 @@
  * The timeline text shows only what the event says about its own task and
  * client; the phone numbers in message events are left out.
  */
-#include "gen.h"
+#include "gen/gen.h"
 
 #include <ctype.h>
 #include <stdio.h>

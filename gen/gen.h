@@ -27,9 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mustache.h"
-#include "store.h"
-#include "util.h"
+#include "web/mustache.h"
+#include "store/store.h"
+#include "core/util.h"
 
 /* Bump when the state file's layout or any page's bytes change, so the
  * next run rebuilds everything instead of mixing old and new pages. */

@@ -3,7 +3,7 @@
  * read-only connection, inside the one read transaction build() opens, so
  * a run sees one consistent snapshot of the database.
  */
-#include "gen.h"
+#include "gen/gen.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,8 +12,8 @@
  * Exit status: 0 built (or nothing to do, or another run holds the lock),
  * 1 an error (the previous site stays as it was), 2 usage.
  */
-#include "config.h"
-#include "gen.h"
+#include "core/config.h"
+#include "gen/gen.h"
 
 #include <errno.h>
 #include <pthread.h>

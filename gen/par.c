@@ -13,7 +13,7 @@
  * client (retired directories) are updated after the loop, in order.  So
  * the bytes of every file and of the state do not depend on scheduling.
  */
-#include "gen.h"
+#include "gen/gen.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

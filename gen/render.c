@@ -13,8 +13,8 @@
  * for every other client's names and numbers).  Nothing here reads the
  * clock: output is a function of the data, byte for byte.
  */
-#include "gen.h"
-#include "report_files.h"
+#include "gen/gen.h"
+#include "desk/report_files.h"
 
 #include <fcntl.h>
 #include <math.h>

@@ -44,7 +44,7 @@
  * A version or page directory that stopped being referenced is kept for
  * a grace period (30 s, SWITCHBOARD_GEN_GRACE_SECONDS): a request that
  * resolved the link just before the swap still finds its file (see
- * fcgi/page_reports.c).  After that, a client's newest replaced version
+ * fcgi/pages/page_reports.c).  After that, a client's newest replaced version
  * is kept as its *spare* for GEN_SPARE_MS (10 minutes): the
  * next new version of that client is the spare renamed, its files
  * overwritten in place (site_write_over) or re-linked, instead of a new
@@ -54,7 +54,7 @@
  * and files.  Other replaced directories are deleted by a later run, as
  * are directories nothing refers to (a crashed run's).
  */
-#include "gen.h"
+#include "gen/gen.h"
 
 #include <dirent.h>
 #include <errno.h>

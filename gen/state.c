@@ -13,7 +13,7 @@
  * The file is a sequence of fields; writer and reader go through the same
  * sequence (put/take) and fold each field into the checksum the same way.
  */
-#include "gen.h"
+#include "gen/gen.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,7 +9,7 @@
  * event in the log, never the clock, so a report is a function of the
  * database alone.
  */
-#include "gen.h"
+#include "gen/gen.h"
 
 #include <math.h>
 #include <stdlib.h>

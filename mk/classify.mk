@@ -8,7 +8,7 @@
 CLASSIFY_BENCH := $(O)/bench/classify_accuracy
 CLASSIFY_BENCH_FLAGS ?=
 
-$(CLASSIFY_BENCH): bench/classify_accuracy.c $(O)/libsb.a lib/classify_builtin.h lib/util.h
+$(CLASSIFY_BENCH): bench/classify_accuracy.c $(O)/libsb.a lib/ai/classify_builtin.h lib/core/util.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsb.a $(LDLIBS)
 

@@ -11,7 +11,8 @@
 #    entries stay in build-fuzz/corpus/<name>, findings are copied to
 #    tests/fuzz/regressions/<name>/ and make fails.
 # A new harness only needs its fuzz_<name>.c and corpus/<name>/ directory,
-# plus FUZZ_LIB_SRC if it needs more of lib/.
+# plus FUZZ_LIB_SRC if it needs more of lib/ (headers are named as in
+# the program, "web/form.h", found through -Ilib).
 
 # Included before the GNUmakefile's `all`: put the default goal back at the
 # end so the explicit fuzz-<name> targets below never become it.
@@ -31,8 +32,8 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_MAX_LEN ?= 10240
 FUZZ_O       := build-fuzz
-FUZZ_LIB_SRC := lib/form.c lib/multipart.c lib/util.c lib/mustache.c lib/markdown.c lib/twilio.c \
-                lib/llm.c lib/github.c lib/http.c
+FUZZ_LIB_SRC := lib/web/form.c lib/web/multipart.c lib/core/util.c lib/web/mustache.c lib/web/markdown.c \
+                lib/providers/twilio.c lib/ai/llm.c lib/providers/github.c lib/core/http.c
 FUZZ_LIBS     = $(call pkg_once,FUZZ_PKG_LIBS,--libs jansson libcurl libcrypto) -lcmark
 FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
                 -g -O1 -fno-omit-frame-pointer \
@@ -40,7 +41,7 @@ FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
                 $(call pkg_once,FUZZ_PKG_CFLAGS,--cflags jansson libcurl libcrypto) -Ilib -Itests/fuzz
 FUZZ_RUNS    := $(FUZZ_NAMES:%=fuzz-%)
 
-$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRC) $(wildcard lib/*.h) | deps
+$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRC) $(SRC_H) | deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_LIBS)
 

@@ -4,7 +4,7 @@
  * Each harness defines LLVMFuzzerTestOneInput and is linked either with
  * libFuzzer (`make fuzz`) or with replay.c (`make test` replays the corpora).
  * Invariant checks use their own small UTF-8 decoder on purpose: a second,
- * differently written implementation is what catches a bug in lib/form.c's.
+ * differently written implementation is what catches a bug in lib/web/form.c's.
  * Nothing here may depend on libFuzzer.
  */
 #ifndef SB_FUZZ_H

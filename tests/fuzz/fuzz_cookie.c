@@ -7,9 +7,9 @@
  * must survive a round trip through "name=\"value\"; ...".  A failure must
  * leave the output empty and give a reason.
  */
-#include "form.h"
+#include "web/form.h"
 #include "fuzz.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <string.h>
 

@@ -9,9 +9,9 @@
  * parsing again gives the same list.  A failure must leave the output empty
  * and give a reason.
  */
-#include "form.h"
+#include "web/form.h"
 #include "fuzz.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <string.h>
 

@@ -8,8 +8,8 @@
  * computed signature always verifies; one changed hex digit never does.
  */
 #include "fuzz.h"
-#include "github.h"
-#include "util.h"
+#include "providers/github.h"
+#include "core/util.h"
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
  * source; the title must be text without a newline.
  */
 #include "fuzz.h"
-#include "markdown.h"
+#include "web/markdown.h"
 
 #include <ctype.h>
 #include <stdlib.h>

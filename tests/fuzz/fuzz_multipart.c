@@ -10,9 +10,9 @@
  * name, a content type, no delimiter inside any data, and a safe name for
  * every filename.  A failure must leave no parts behind.
  */
-#include "multipart.h"
+#include "web/multipart.h"
 #include "fuzz.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <string.h>
 

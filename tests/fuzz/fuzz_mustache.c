@@ -9,8 +9,8 @@
  * characters HTML escaping removes (< > " ' &amp; only as entities).
  */
 #include "fuzz.h"
-#include "mustache.h"
-#include "util.h"
+#include "web/mustache.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <string.h>

@@ -10,11 +10,11 @@
  * NUL-terminated, and an accepted Twilio send without a SID says so.
  */
 #include "fuzz.h"
-#include "github.h"
-#include "http.h"
-#include "llm.h"
-#include "twilio.h"
-#include "util.h"
+#include "providers/github.h"
+#include "core/http.h"
+#include "ai/llm.h"
+#include "providers/twilio.h"
+#include "core/util.h"
 
 #include <string.h>
 

@@ -9,10 +9,10 @@
  * token never verifies, and the JSON form must refuse a URL whose
  * bodySHA256 does not match the body.
  */
-#include "form.h"
+#include "web/form.h"
 #include "fuzz.h"
-#include "twilio.h"
-#include "util.h"
+#include "providers/twilio.h"
+#include "core/util.h"
 
 #include <string.h>
 

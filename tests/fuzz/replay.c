@@ -12,7 +12,7 @@
  * must not know about any particular harness.
  */
 #include "fuzz.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t1020-man: the manual pages render without a single groff warning (and
 # through man -l); switchboard(1) documents every command of fcgi/main.c's
-# table; switchboard.conf(5) documents every setting of lib/config.c's
+# table; switchboard.conf(5) documents every setting of lib/core/config.c's
 # table with its default, and nothing that is not a setting; `make
 # install` puts the pages under PREFIX/share/man where man finds them.
 . "$(dirname "$0")/../lib.sh"
@@ -37,7 +37,7 @@ done
 is "$missing" "" "and every command answers --help"
 
 # ---- every setting is documented, with its default --------------------------------
-result=$(python3 - "$SB_ROOT/lib/config.c" <(plain "$MAN/switchboard.conf.5") <<'PY'
+result=$(python3 - "$SB_ROOT/lib/core/config.c" <(plain "$MAN/switchboard.conf.5") <<'PY'
 import re, sys
 src = open(sys.argv[1]).read()
 table = src[src.index("static Setting settings[]"):]
@@ -52,7 +52,7 @@ for i, l in enumerate(lines):
         entries[m.group(1)] = lines[i + 1] if i + 1 < len(lines) else ""
 problems = []
 if len(settings) < 20:
-    problems.append("only %d settings read from lib/config.c" % len(settings))
+    problems.append("only %d settings read from lib/core/config.c" % len(settings))
 for name, default in settings:
     body = entries.get(name)
     if body is None:
@@ -72,7 +72,7 @@ for name in entries:
 print("%d settings" % len(settings) if not problems else "; ".join(problems))
 PY
 )
-like "$result" '^[0-9]+ settings$' "switchboard.conf(5) documents every setting in lib/config.c with its default, and no other"
+like "$result" '^[0-9]+ settings$' "switchboard.conf(5) documents every setting in lib/core/config.c with its default, and no other"
 
 # ---- make install --------------------------------------------------------------------
 DEST=$SB_TMP/dest

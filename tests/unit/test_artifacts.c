@@ -1,12 +1,12 @@
 /*
- * test_artifacts.c - the artifact repository (lib/artifacts.c): commit,
+ * test_artifacts.c - the artifact repository (lib/store/artifacts.c): commit,
  * read, history, diff, delete, refused paths, slugs, and concurrent
  * writers (several processes and several threads committing at once: no
  * commit lost, every file there).  Each run works in a fresh temporary
  * directory; the repository is also checked with the git command line
  * when it is installed.
  */
-#include "artifacts.h"
+#include "store/artifacts.h"
 #include "tap.h"
 
 #include <git2.h>

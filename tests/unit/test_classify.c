@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify_builtin.h"
+#include "ai/classify_builtin.h"
 #include "tap.h"
-#include "util.h"
+#include "core/util.h"
 
 #define HELDOUT_PATH "data/corpus/heldout.tsv"
 #define TRAIN_PATH "data/corpus/train.tsv"

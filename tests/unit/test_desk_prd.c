@@ -5,7 +5,7 @@
  *
  * Pure: no database, no network.
  */
-#include "desk_prd.h"
+#include "desk/desk_prd.h"
 
 #include "tap.h"
 

@@ -6,9 +6,9 @@
  * Mustache then Markdown.  The database and repository parts are tested
  * end to end (tests/integration/t09*.sh).
  */
-#include "documents.h"
-#include "markdown.h"
-#include "mustache.h"
+#include "desk/documents.h"
+#include "web/markdown.h"
+#include "web/mustache.h"
 #include "tap.h"
 
 #include <stdlib.h>

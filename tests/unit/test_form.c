@@ -1,11 +1,11 @@
 /*
  * test_form.c - unit tests for the urlencoded form and Cookie parsers
- * (lib/form.c): ordinary inputs, Twilio-shaped bodies, and every class of
+ * (lib/web/form.c): ordinary inputs, Twilio-shaped bodies, and every class of
  * malformed input the parsers promise to reject.
  */
-#include "form.h"
+#include "web/form.h"
 #include "tap.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,9 +9,9 @@
  * $SB_GITHUB_EXAMPLES (default /work/shared/protocols/github-examples);
  * when they are missing those tests are skipped, not failed.
  */
-#include "github.h"
-#include "owners.h"
-#include "util.h"
+#include "providers/github.h"
+#include "desk/owners.h"
+#include "core/util.h"
 
 #include "tap.h"
 

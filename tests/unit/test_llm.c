@@ -7,9 +7,9 @@
  * found under $SB_SRCDIR (default "."); without it or python3 those tests
  * are skipped, not failed.
  */
-#include "http.h"
-#include "llm.h"
-#include "util.h"
+#include "core/http.h"
+#include "ai/llm.h"
+#include "core/util.h"
 
 #include "tap.h"
 

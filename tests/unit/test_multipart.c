@@ -1,11 +1,11 @@
 /*
- * test_multipart.c - unit tests for lib/multipart.c: boundary extraction,
+ * test_multipart.c - unit tests for lib/web/multipart.c: boundary extraction,
  * well-formed bodies as browsers and curl send them, each malformed class
  * the parser must refuse, and the upload filename cleaner.
  */
-#include "multipart.h"
+#include "web/multipart.h"
 #include "tap.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,12 +1,12 @@
 /*
- * test_mustache.c - unit tests for lib/mustache.c: the cases our HTML
+ * test_mustache.c - unit tests for lib/web/mustache.c: the cases our HTML
  * templates rely on, then every test of the official Mustache spec files
  * (core modules and ~inheritance) found in $MUSTACHE_SPEC_DIR (default
  * ../shared/mustache-spec), one TAP line each.  Without the spec directory
  * those lines are TAP skips, not failures.  Must not write outside a
  * mkdtemp directory under /tmp.
  */
-#include "mustache.h"
+#include "web/mustache.h"
 #include "tap.h"
 
 #include <errno.h>

@@ -6,10 +6,10 @@
  * tested end to end (tests/integration/t0615-form-replay.sh,
  * tests/browser/t0730-forms.t).
  */
-#include "form_keys.h"
-#include "secrets.h"
+#include "desk/form_keys.h"
+#include "desk/secrets.h"
 #include "tap.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

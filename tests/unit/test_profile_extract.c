@@ -6,7 +6,7 @@
  *
  * Pure: no database, no network.
  */
-#include "profile_extract.h"
+#include "ai/profile_extract.h"
 
 #include "tap.h"
 

@@ -1,5 +1,5 @@
 /*
- * test_sms.c - the SMS a draft is written from (lib/desk_sms.c) and the
+ * test_sms.c - the SMS a draft is written from (lib/desk/desk_sms.c) and the
  * texts under templates/sms/: an urgent bug (an outage) gets an
  * acknowledgement that says what happens next and asks for nothing, other
  * urgent tasks an acknowledgement too, the rest the template of their
@@ -7,9 +7,9 @@
  *
  * Pure: the templates are read from the source tree, no database.
  */
-#include "desk_sms.h"
-#include "mustache.h"
-#include "util.h"
+#include "desk/desk_sms.h"
+#include "web/mustache.h"
+#include "core/util.h"
 
 #include "tap.h"
 

@@ -8,9 +8,9 @@
  * 127.0.0.1.  The fake is found under $SB_SRCDIR (default "."); when it or
  * python3 is missing those tests are skipped, not failed.
  */
-#include "http.h"
-#include "twilio.h"
-#include "util.h"
+#include "core/http.h"
+#include "providers/twilio.h"
+#include "core/util.h"
 
 #include "tap.h"
 

@@ -1,0 +1,77 @@
+/*
+ * tokens.c - API bearer tokens (see tokens.h).
+ */
+#include "desk/tokens.h"
+#include "core/util.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+static void token_hash(const char *token, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+	EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL);
+	hex_encode(out, md, 32);
+}
+
+char *token_create(Store *s, const char *name, int64_t user_id, char **err)
+{
+	*err = NULL;
+	if (!*name || strlen(name) > 60) {
+		*err = xstrdup("a token name is 1 to 60 characters");
+		return NULL;
+	}
+	unsigned char rnd[32];
+	if (RAND_bytes(rnd, sizeof rnd) != 1) {
+		*err = xstrdup("no random bytes available");
+		return NULL;
+	}
+	char hex[65];
+	hex_encode(hex, rnd, sizeof rnd);
+	char *token = xasprintf("sb_%s", hex);
+	char h[65];
+	token_hash(token, h);
+	int rc = store_exec(s, "INSERT INTO api_tokens (name, token_hash, user_id, created_at) VALUES (:n, :h, :u, :now)",
+			    SQL_TEXT(":n", name), SQL_TEXT(":h", h),
+			    user_id > 0 ? SQL_INT(":u", user_id) : SQL_NULL(":u"), SQL_INT(":now", now_ms()), SQL_END);
+	if (rc != SQLITE_OK) {
+		*err = xasprintf(rc == SQLITE_CONSTRAINT ? "a token named %s exists already" : "cannot store token %s", name);
+		free(token);
+		return NULL;
+	}
+	return token;
+}
+
+int64_t token_check(Store *s, const char *token, char name_out[64], int64_t *user_id)
+{
+	*user_id = 0;
+	if (!token || strncmp(token, "sb_", 3) != 0 || strlen(token) != 67)
+		return 0;
+	char h[65];
+	token_hash(token, h);
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT id, name, coalesce(user_id, 0), last_used_at FROM api_tokens WHERE token_hash = :h AND revoked_at IS NULL",
+		SQL_TEXT(":h", h), SQL_END);
+	int64_t id = 0, last = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		snprintf(name_out, 64, "%s", col_text(st, 1));
+		*user_id = sqlite3_column_int64(st, 2);
+		last = sqlite3_column_int64(st, 3);
+	}
+	store_done(st);
+	if (id && now_ms() - last > 60000)
+		store_exec(s, "UPDATE api_tokens SET last_used_at = :now WHERE id = :id", SQL_INT(":now", now_ms()),
+			   SQL_INT(":id", id), SQL_END);
+	return id;
+}
+
+int token_revoke(Store *s, const char *name)
+{
+	store_exec(s, "UPDATE api_tokens SET revoked_at = :now WHERE name = :n AND revoked_at IS NULL",
+		   SQL_INT(":now", now_ms()), SQL_TEXT(":n", name), SQL_END);
+	return store_changes(s) == 1 ? 0 : -1;
+}
