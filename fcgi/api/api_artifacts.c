@@ -11,6 +11,7 @@
 #include "fcgi/api/api.h"
 #include "desk/desk_tasks.h"
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 #include "desk/proposals.h"
 
 #include <stdlib.h>

@@ -1,240 +1,25 @@
 /*
  * api_documents.c - the JSON API for documents: upload (multipart/form-
  * data), list with filters, show with versions, download (any version)
- * and delete; plus the pieces the admin pages share with it (reading an
- * upload form, sending a document's bytes).
+ * and delete.  Reading an upload form and sending a document's bytes,
+ * which the admin pages do the same way, are in fcgi/view.c (docs_*).
  *
  * The rules (size, names, content checks, where files go, events, client
  * isolation) live in lib/desk/documents.c; this file turns HTTP into a
- * DocUpload and DocError into a status.  The multipart body is parsed
- * here, not by the dispatcher: routes are R_RAW_BODY.  A download never
- * renders: it is always an attachment (an image may be inline on the
- * admin page only), with the type checked at upload and nosniff.
+ * DocUpload and DocError into a status.  The multipart body is parsed by
+ * docs_read_form, not by the dispatcher: routes are R_RAW_BODY.  A
+ * download never renders: it is always an attachment (an image may be
+ * inline on the admin page only), with the type checked at upload and
+ * nosniff.
  */
 #include "fcgi/api/api.h"
 #include "fcgi/handlers.h"
-#include "web/multipart.h"
+#include "fcgi/view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define UPLOAD_MAX_PARTS 16
-
-/* ---- shared with page_documents.c ------------------------------------- */
-
-DocViewer docs_viewer(Ctx *c)
-{
-	return (DocViewer){c->user.id, c->user.is_admin};
-}
-
-void docs_author(Ctx *c, DocAuthor *a)
-{
-	doc_author(a, c->actor, c->user.id ? c->user.login : NULL, c->user.id ? c->user.name : NULL);
-}
-
-/* A strict positive id from a form value: 1 set, 0 empty, -1 malformed. */
-static int form_id(const char *v, int64_t *out)
-{
-	*out = 0;
-	if (!v || !*v)
-		return 0;
-	if (strlen(v) > 18)
-		return -1;
-	int64_t n = 0;
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		n = n * 10 + (*p - '0');
-	}
-	if (n <= 0)
-		return -1;
-	*out = n;
-	return 1;
-}
-
-int docs_read_form(Ctx *c, DocForm *f, int admin, char *why, size_t whylen)
-{
-	memset(f, 0, sizeof *f);
-	f->status = 0;
-#define FAIL(st, cd, fld, ...)                                   \
-	do {                                                     \
-		f->status = (st);                                \
-		f->code = (cd);                                  \
-		f->field = (fld);                                \
-		snprintf(why, whylen, __VA_ARGS__);              \
-		goto out;                                        \
-	} while (0)
-	MultipartPart *parts = NULL;
-	size_t n = 0;
-	char boundary[MULTIPART_MAX_BOUNDARY + 1];
-	if (!c->content_type || multipart_boundary(c->content_type, boundary, sizeof boundary) != 0) {
-		if (c->content_type && strncasecmp(c->content_type, "multipart/form-data", 19) == 0)
-			FAIL(400, "bad_multipart", NULL, "The multipart/form-data body is malformed: %s.", multipart_error());
-		FAIL(415, "unsupported_media_type", NULL,
-		     "Send the upload as multipart/form-data with the file in a part named file.");
-	}
-	if (multipart_parse(c->body, c->body_len, boundary, &parts, &n, UPLOAD_MAX_PARTS) != 0)
-		FAIL(400, "bad_multipart", NULL, "The multipart/form-data body is malformed: %s.", multipart_error());
-	static const char *const known[] = {"file", "task_id", "client_id", "event_id", "document_id", "description",
-					    "_csrf", "_form"};
-	const char *ids[4] = {NULL, NULL, NULL, NULL};
-	int seen[ARRAY_LEN(known)] = {0};
-	for (size_t i = 0; i < n; i++) {
-		const MultipartPart *p = &parts[i];
-		size_t k;
-		for (k = 0; k < ARRAY_LEN(known); k++)
-			if (strcmp(p->name, known[k]) == 0)
-				break;
-		if (k == ARRAY_LEN(known) || (k >= 6 && !admin)) {
-			if (admin)
-				continue; /* a browser may add fields of its own; ignore them */
-			FAIL(422, "unknown_field", NULL,
-			     "Unknown form field; this request accepts: file, task_id, client_id, event_id, "
-			     "document_id, description.");
-		}
-		if (seen[k]++)
-			FAIL(422, "duplicate_field", known[k], "The field %s is sent twice.", known[k]);
-		if (k == 0) {
-			if (!p->filename)
-				FAIL(422, "invalid_value", "file", "The file field must be a file (with a filename).");
-			if (!*p->filename && p->len == 0) {
-				seen[k]--; /* a browser's empty file input: no file chosen */
-				continue;
-			}
-			f->filename = arena_strdup(c->arena, p->filename);
-			f->part_type = arena_strdup(c->arena, p->content_type);
-			f->data = p->data;
-			f->len = p->len;
-			f->has_file = 1;
-			continue;
-		}
-		if (p->filename)
-			FAIL(422, "invalid_value", known[k], "The field %s must be text, not a file.", known[k]);
-		if (memchr(p->data, '\0', p->len))
-			FAIL(422, "invalid_value", known[k], "The field %s must not contain NUL.", known[k]);
-		const char *v = arena_strndup(c->arena, p->data, p->len);
-		if (k >= 1 && k <= 4)
-			ids[k - 1] = v;
-		else if (k == 5)
-			f->description = v;
-		else if (k == 6)
-			f->csrf = v;
-		else
-			f->form_token = v;
-	}
-	int64_t *dst[4] = {&f->task_id, &f->client_id, &f->event_id, &f->document_id};
-	for (int i = 0; i < 4; i++)
-		if (form_id(ids[i], dst[i]) < 0)
-			FAIL(422, "invalid_value", known[i + 1], "%s must be a positive whole number.", known[i + 1]);
-	if (f->description) {
-		/* A browser's textarea sends CRLF: keep LF. */
-		char *d = arena_strdup(c->arena, f->description), *o = d;
-		for (const char *q = f->description; *q; q++)
-			if (!(q[0] == '\r' && q[1] == '\n'))
-				*o++ = *q;
-		*o = '\0';
-		f->description = d;
-	}
-	if (!f->has_file)
-		FAIL(422, "missing_field", "file", "Choose a file to upload (a part named file).");
-#undef FAIL
-out:
-	multipart_free(parts, n);
-	return f->status ? -1 : 0;
-}
-
-int docs_check_csrf(Ctx *c, const DocForm *f)
-{
-	const char *want = c->csrf;
-	return f->csrf && strlen(want) >= 32 && ct_equal(f->csrf, strlen(f->csrf), want, strlen(want));
-}
-
-/* filename="ASCII fallback"; filename*=UTF-8''percent-encoded (RFC 6266). */
-static const char *disposition(Ctx *c, const char *kind, const char *name)
-{
-	Buf b = {0};
-	buf_printf(&b, "%s; filename=\"", kind);
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if (*p >= 0x80) {
-			while ((p[1] & 0xC0) == 0x80)
-				p++;
-			buf_putc(&b, '_');
-		} else if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\' || *p == ';') {
-			buf_putc(&b, '_');
-		} else {
-			buf_putc(&b, (char)*p);
-		}
-	}
-	buf_puts(&b, "\"; filename*=UTF-8''");
-	buf_url_escape(&b, name);
-	const char *s = arena_strdup(c->arena, buf_cstr(&b));
-	buf_free(&b);
-	return s;
-}
-
-static int is_hex40(const char *s)
-{
-	if (!s || strlen(s) != 40)
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F')))
-			return 0;
-	return 1;
-}
-
-void docs_send_file(Ctx *c, json_t *doc, const char *version, int allow_inline)
-{
-	const char *path = json_string_value(json_object_get(doc, "path"));
-	const char *type = json_string_value(json_object_get(doc, "content_type"));
-	const char *name = json_string_value(json_object_get(doc, "file_name"));
-	const char *commit = json_string_value(json_object_get(doc, "current_commit"));
-	if (version && *version) {
-		if (!is_hex40(version)) {
-			respond_error(c, 422, "invalid_value", "version must be a commit id (40 hexadecimal digits).",
-				      "version");
-			return;
-		}
-		char *err = NULL;
-		int deleted = 0;
-		int r = doc_version_of(path, version, &deleted, &err);
-		if (r < 0) {
-			ctx_log(c, "document history failed: %s", err ? err : "?");
-			free(err);
-			respond_error(c, 500, "repository_failed", "The document's history cannot be read.", NULL);
-			return;
-		}
-		if (r == 0 || deleted) {
-			respond_error(c, 404, "not_found",
-				      r == 0 ? "That is not a version of this document." : "That version is the deletion: it has no content.",
-				      "version");
-			return;
-		}
-		commit = arena_strdup(c->arena, version);
-	} else if (json_is_true(json_object_get(doc, "deleted"))) {
-		respond_error(c, 404, "deleted",
-			      "This document was deleted. Its earlier versions can still be downloaded with ?version=COMMIT.",
-			      NULL);
-		return;
-	}
-	Buf b = {0};
-	char *err = NULL;
-	int r = artifact_read(doc_repo(), path, commit, &b, &err);
-	if (r != 0) {
-		ctx_log(c, "reading %s at %s failed: %s", path, commit, err ? err : "absent");
-		free(err);
-		buf_free(&b);
-		respond_error(c, 500, "repository_failed", "The document's content cannot be read from the repository.",
-			      NULL);
-		return;
-	}
-	int show = allow_inline && doc_type_is_image(type);
-	add_header(c, "Content-Disposition", disposition(c, show ? "inline" : "attachment", name));
-	add_header(c, "ETag", arena_printf(c->arena, "\"%s\"", commit));
-	add_header(c, "Cache-Control", "private, no-cache");
-	respond(c, 200, arena_strdup(c->arena, doc_type_header(type)), b.s ? b.s : "", b.len);
-	buf_free(&b);
-}
 
 /* ---- JSON ---------------------------------------------------------------- */
 

@@ -21,6 +21,7 @@
  */
 #include "desk/auth.h"
 #include "core/config.h"
+#include "desk/documents.h"
 #include "fcgi/handlers.h"
 #include "desk/tokens.h"
 

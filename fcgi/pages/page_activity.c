@@ -9,6 +9,7 @@
  */
 #include "desk/desk_tasks.h"
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /*
  * page_clients.c - the client pages: the list with search, a new client,
  * the profile (details, rolling summary, tasks, recent messages) and its
- * forms: edit details, edit the summary, start an SMS conversation.  It
- * also holds the few helpers the other manage pages share (manage_*).
+ * forms: edit details, edit the summary, start an SMS conversation.  The
+ * helpers the manage pages share (manage_*) are in fcgi/view.c.
  *
  * Who sees what is decided in the SQL (lib/desk/clients.c): an agent sees only
  * the clients they are attached to, and any other client's id answers 404,
@@ -13,6 +13,7 @@
 #include "desk/clients.h"
 #include "desk/desk.h"
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,76 +22,6 @@
 
 #define CLIENTS_PAGE 50
 #define SMS_MAX_CHARS 1600
-
-/* ---- helpers shared by the manage pages -------------------------------- */
-
-const char *manage_time(Ctx *c, int64_t ms)
-{
-	if (ms <= 0)
-		return "";
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char b[40];
-	if (!gmtime_r(&t, &tm) || strftime(b, sizeof b, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		return "";
-	return arena_strdup(c->arena, b);
-}
-
-int64_t manage_query_id(Ctx *c, const char *name)
-{
-	const char *v = params_get(&c->query, name);
-	if (!v || !*v || strlen(v) > 18)
-		return 0;
-	int64_t n = 0;
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		n = n * 10 + (*p - '0');
-	}
-	return n;
-}
-
-size_t manage_chars(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if ((*p & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
-void manage_flash(Ctx *c, json_t *d, const ManageFlash *table)
-{
-	const char *done = params_get(&c->query, "done");
-	if (!done)
-		return;
-	for (const ManageFlash *f = table; f->key; f++)
-		if (strcmp(f->key, done) == 0) {
-			json_object_set_new(d, "flash", json_string(f->text));
-			return;
-		}
-}
-
-const char *manage_label(const char *value)
-{
-	static const char *const labels[][2] = {
-		{"bug", "Bug"}, {"consult", "Consultation"}, {"feature_request", "Feature request"},
-		{"question", "Question"}, {"other", "Other"}, {"urgent", "Urgent"}, {"medium", "Medium"},
-		{"low", "Low"}, {"open", "Open"}, {"waiting", "Waiting"}, {"approved", "Approved"},
-		{"closed", "Closed"}, {"AI", "AI"}, {"HUMAN", "Person"},
-	};
-	for (size_t i = 0; i < ARRAY_LEN(labels); i++)
-		if (strcmp(labels[i][0], value) == 0)
-			return labels[i][1];
-	return value;
-}
-
-void manage_store_failed(Ctx *c, const char *what)
-{
-	store_rollback(c->store);
-	ctx_log(c, "%s failed: %s", what, store_errmsg(c->store));
-	respond_error(c, 500, "store_failed", "The change could not be saved. The server log has the details.", NULL);
-}
 
 /* ---- the list ------------------------------------------------------------ */
 

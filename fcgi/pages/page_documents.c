@@ -17,6 +17,7 @@
 #include "desk/clients.h"
 #include "core/config.h"
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 #include "web/markdown.h"
 
 #include <stdio.h>

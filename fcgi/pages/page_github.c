@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "providers/github.h"
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 #include "desk/jobs.h"
 #include "desk/owners.h"
 

@@ -6,6 +6,7 @@
 #include "fcgi/serve.h"
 #include "core/version.h"
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 #include "desk/desk_tasks.h"
 
 #include <stdlib.h>

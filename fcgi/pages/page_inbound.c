@@ -10,6 +10,7 @@
  * a client (an admin who knows the sender adds the client by hand).
  */
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 
 #include <stdint.h>
 #include <string.h>

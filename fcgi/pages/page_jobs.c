@@ -9,6 +9,7 @@
  * (job_retried, job_cancelled) naming the admin.  It must not run a job.
  */
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 #include "desk/jobs.h"
 
 #include <stdint.h>

@@ -11,6 +11,7 @@
  * or touch passwords.
  */
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 
 #include <stdlib.h>
 #include <string.h>

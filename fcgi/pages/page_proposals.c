@@ -15,6 +15,7 @@
 #include "desk/desk_prd.h"
 #include "desk/desk_tasks.h"
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 #include "desk/jobs.h"
 #include "web/markdown.h"
 #include "desk/proposals.h"

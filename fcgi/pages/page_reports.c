@@ -37,6 +37,7 @@
  */
 #include "core/config.h"
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 #include "desk/report_files.h"
 #include "desk/secrets.h"
 

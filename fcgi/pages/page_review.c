@@ -16,6 +16,7 @@
  */
 #include "desk/desk_tasks.h"
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "desk/desk.h"
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -12,6 +12,7 @@
  */
 #include "core/config.h"
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 #include "desk/phone.h"
 #include "providers/twilio.h"
 

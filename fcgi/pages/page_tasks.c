@@ -1,8 +1,7 @@
 /*
  * page_tasks.c - the task list and the task page with its forms: reply,
- * change status, reclassify, assign.  Also the small helpers the other
- * task pages (page_review.c, page_activity.c, page_home.c) share: times,
- * labels, row decoration.
+ * change status, reclassify, assign.  The helpers the task pages share
+ * (times, labels, row decoration) are in fcgi/view.c.
  *
  * Handlers only read input, call lib/desk/desk_tasks.c (which holds the SQL,
  * the client-isolation rule and the events) and fill the view; they never
@@ -13,6 +12,7 @@
  */
 #include "desk/desk_tasks.h"
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +21,6 @@
 #define TASKS_PER_PAGE 50
 #define THREAD_MAX 200 /* newest messages shown on a task page */
 #define TASK_EVENTS_MAX 50
-#define CLIENT_SELECT_MAX 200 /* above this, the client filter is an id field */
 
 /* ---- shared helpers -------------------------------------------------- */
 
@@ -31,64 +30,6 @@ static const char *qv(Ctx *c, const char *name)
 {
 	const char *v = params_get(&c->query, name);
 	return v && *v ? v : NULL;
-}
-
-int64_t tp_parse_id(const char *v)
-{
-	if (!v || !*v || strlen(v) > 18)
-		return 0;
-	int64_t n = 0;
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		n = n * 10 + (*p - '0');
-	}
-	return n;
-}
-
-const char *tp_words(Ctx *c, const char *s)
-{
-	char *w = arena_strdup(c->arena, s ? s : "");
-	for (char *p = w; *p; p++)
-		if (*p == '_')
-			*p = ' ';
-	return w;
-}
-
-const char *tp_textarea(Ctx *c, const char *v)
-{
-	if (!v)
-		return NULL;
-	char *out = arena_strdup(c->arena, v), *w = out;
-	for (const char *p = v; *p; p++)
-		if (!(p[0] == '\r' && p[1] == '\n'))
-			*w++ = *p;
-	*w = '\0';
-	return out;
-}
-
-/* Labels people read for the closed sets of values. */
-static const char *label(const char *v)
-{
-	static const struct { const char *value, *label; } labels[] = {
-		{"open", "Open"}, {"waiting", "Waiting"}, {"approved", "Approved"}, {"closed", "Closed"},
-		{"bug", "Bug"}, {"consult", "Consult"}, {"feature_request", "Feature request"},
-		{"question", "Question"}, {"other", "Other"},
-		{"urgent", "Urgent"}, {"medium", "Medium"}, {"low", "Low"},
-		{"AI", "AI"}, {"HUMAN", "Human"},
-		{"draft", "Draft, waiting for review"}, {"queued", "Queued"}, {"submitting", "Sending"},
-		{"accepted", "Accepted by Twilio"}, {"scheduled", "Scheduled"}, {"sending", "Sending"},
-		{"sent", "Sent"}, {"delivered", "Delivered"}, {"undelivered", "Not delivered"},
-		{"failed", "Failed"}, {"read", "Read"}, {"canceled", "Cancelled"}, {"rejected", "Rejected"},
-		{"superseded", "Superseded by a reply, not sent"},
-		{"received", "Received"},
-	};
-	if (!v)
-		return "";
-	for (size_t i = 0; i < ARRAY_LEN(labels); i++)
-		if (strcmp(labels[i].value, v) == 0)
-			return labels[i].label;
-	return v;
 }
 
 /* A CSS tone for a message status: ok, warn, bad, muted or info. */
@@ -105,157 +46,10 @@ static const char *status_tone(const char *st)
 	return "info";
 }
 
-json_t *tp_when(int64_t ms)
-{
-	char iso[21], title[32], text[48];
-	fmt_iso8601(iso, ms / 1000);
-	snprintf(title, sizeof title, "%.10s %.5s UTC", iso, iso + 11);
-	int64_t ago = (now_ms() - ms) / 1000;
-	if (ago < 60)
-		snprintf(text, sizeof text, "just now");
-	else if (ago < 3600)
-		snprintf(text, sizeof text, "%d min ago", (int)(ago / 60));
-	else if (ago < 86400)
-		snprintf(text, sizeof text, "%d h ago", (int)(ago / 3600));
-	else if (ago < 2 * 86400)
-		snprintf(text, sizeof text, "yesterday");
-	else if (ago < 7 * 86400)
-		snprintf(text, sizeof text, "%d days ago", (int)(ago / 86400));
-	else
-		snprintf(text, sizeof text, "%.10s", iso);
-	return json_pack("{s:s,s:s,s:s}", "iso", iso, "text", text, "title", title);
-}
-
 static const char *jstr(json_t *o, const char *key)
 {
 	const char *v = json_string_value(json_object_get(o, key));
 	return v ? v : "";
-}
-
-static void set_label(json_t *o, const char *key)
-{
-	char name[40];
-	snprintf(name, sizeof name, "%s_label", key);
-	json_object_set_new(o, name, json_string(label(jstr(o, key))));
-}
-
-json_t *tp_task_view(json_t *t)
-{
-	set_label(t, "type");
-	set_label(t, "urgency");
-	set_label(t, "status");
-	set_label(t, "route");
-	const char *name = jstr(t, "client_name");
-	json_object_set_new(t, "client_label", json_string(*name ? name : *jstr(t, "client_phone")
-								? jstr(t, "client_phone") : "(no name)"));
-	json_object_set_new(t, "updated", tp_when(json_integer_value(json_object_get(t, "updated_at"))));
-	json_object_set_new(t, "created", tp_when(json_integer_value(json_object_get(t, "created_at"))));
-	json_t *conf = json_object_get(t, "confidence");
-	if (json_is_number(conf))
-		json_object_set_new(t, "confidence_pct", json_integer((json_int_t)(json_number_value(conf) * 100 + 0.5)));
-	return t;
-}
-
-/* "user:alice" → "alice", "api:ci" → "API token ci", "worker" → "Worker". */
-static json_t *actor_label(const char *actor)
-{
-	if (strncmp(actor, "user:", 5) == 0)
-		return json_string(actor + 5);
-	if (strncmp(actor, "api:", 4) == 0) {
-		char b[96];
-		snprintf(b, sizeof b, "API token %s", actor + 4);
-		return json_string(b);
-	}
-	if (!strcmp(actor, "worker"))
-		return json_string("Worker");
-	if (!strcmp(actor, "twilio"))
-		return json_string("Twilio");
-	if (!strcmp(actor, "system"))
-		return json_string("System");
-	return json_string(actor);
-}
-
-json_t *tp_event_view(json_t *e)
-{
-	json_object_set_new(e, "when", tp_when(json_integer_value(json_object_get(e, "created_at"))));
-	json_object_set_new(e, "actor_label", actor_label(jstr(e, "actor")));
-	json_object_set_new(e, "is_person", json_boolean(strncmp(jstr(e, "actor"), "user:", 5) == 0));
-	int64_t mtask = json_integer_value(json_object_get(e, "message_task_id"));
-	int64_t task = json_integer_value(json_object_get(e, "task_id"));
-	int64_t msg = json_integer_value(json_object_get(e, "message_id"));
-	if (msg && mtask && mtask != task) {
-		char href[64];
-		snprintf(href, sizeof href, "/tasks/%lld#m%lld", (long long)mtask, (long long)msg);
-		json_object_set_new(e, "message_href", json_string(href));
-	} else if (msg && task) {
-		char href[64];
-		snprintf(href, sizeof href, "/tasks/%lld#m%lld", (long long)task, (long long)msg);
-		json_object_set_new(e, "message_href", json_string(href));
-	}
-	char kind[64];
-	snprintf(kind, sizeof kind, "%s", jstr(e, "type"));
-	for (char *p = kind; *p; p++)
-		if (*p == '_')
-			*p = ' ';
-	json_object_set_new(e, "type_label", json_string(kind));
-	json_object_del(e, "details");
-	return e;
-}
-
-json_t *tp_client_options(Ctx *c, int64_t selected)
-{
-	int more = 0;
-	json_t *rows = desk_client_choices(c->store, &c->user, CLIENT_SELECT_MAX, &more);
-	if (more) {
-		json_decref(rows);
-		return NULL;
-	}
-	size_t i;
-	json_t *o;
-	json_array_foreach(rows, i, o)
-		json_object_set_new(o, "selected",
-				    json_boolean(json_integer_value(json_object_get(o, "id")) == selected));
-	return rows;
-}
-
-const char *tp_flash(const char *done)
-{
-	static const struct { const char *done, *text; } flashes[] = {
-		{"replied", "Reply queued. The worker sends it in a moment; its delivery status shows in the thread."},
-		{"replied_superseded", "Reply queued. The worker sends it in a moment; its delivery status shows in the "
-				       "thread. The AI draft that was waiting on this task will not be sent: your reply "
-				       "superseded it."},
-		{"status", "Status changed."},
-		{"classified", "Classification changed. The override is in the task's history."},
-		{"assigned", "Assignment changed."},
-		{"unchanged", "Nothing changed: the values were already set."},
-		{"approved", "Draft sent as written: it is queued for sending."},
-		{"edited", "Your edited text is queued for sending."},
-		{"rejected", "Draft rejected. It stays in the thread, marked as rejected."},
-		{"batch", "The selected drafts are queued for sending as shown."},
-	};
-	if (!done)
-		return NULL;
-	for (size_t i = 0; i < ARRAY_LEN(flashes); i++)
-		if (strcmp(flashes[i].done, done) == 0)
-			return flashes[i].text;
-	return NULL;
-}
-
-int tp_change_failed(Ctx *c, int e)
-{
-	if (e == DT_NOT_FOUND) {
-		respond_error(c, 404, "not_found",
-			      "There is nothing with that number here, or it belongs to a client you do not work with.",
-			      NULL);
-		return 0;
-	}
-	if (e == DT_STORE) {
-		ctx_log(c, "database error: %s", store_errmsg(c->store));
-		respond_error(c, 500, "store", desk_task_err_message(DT_STORE), NULL);
-		return 0;
-	}
-	return 1;
 }
 
 /* Options of a select over a closed set: [{value, label, selected}]. */
@@ -263,7 +57,7 @@ static json_t *options(const char *const *values, const char *selected)
 {
 	json_t *a = json_array();
 	for (; *values; values++)
-		json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "value", *values, "label", label(*values),
+		json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "value", *values, "label", tp_label(*values),
 						   "selected", selected && strcmp(selected, *values) == 0));
 	return a;
 }
@@ -391,7 +185,7 @@ void h_tasks(Ctx *c)
 	json_array_append_new(tabs, json_pack("{s:s,s:I,s:s,s:b}", "label", "All", "count", (json_int_t)all, "href",
 					      tasks_href(c, &q, 1, NULL, NULL), "current", q.status == NULL));
 	for (int k = 0; desk_task_statuses[k]; k++)
-		json_array_append_new(tabs, json_pack("{s:s,s:s,s:I,s:s,s:b}", "label", label(desk_task_statuses[k]),
+		json_array_append_new(tabs, json_pack("{s:s,s:s,s:I,s:s,s:b}", "label", tp_label(desk_task_statuses[k]),
 						      "status", desk_task_statuses[k], "count", (json_int_t)counts[k],
 						      "href", tasks_href(c, &q, 1, desk_task_statuses[k], NULL),
 						      "current", q.status && !strcmp(q.status, desk_task_statuses[k])));
@@ -441,9 +235,9 @@ static void classification_view(json_t *d, json_t *task, json_t *cls)
 	json_t *v = json_object();
 	json_t *k = json_object_get(cls, "classified");
 	if (json_is_object(k)) {
-		json_object_set_new(v, "type_label", json_string(label(jstr(k, "type"))));
+		json_object_set_new(v, "type_label", json_string(tp_label(jstr(k, "type"))));
 		json_object_set_new(v, "urgency", json_string(jstr(k, "urgency")));
-		json_object_set_new(v, "urgency_label", json_string(label(jstr(k, "urgency"))));
+		json_object_set_new(v, "urgency_label", json_string(tp_label(jstr(k, "urgency"))));
 		json_t *conf = json_object_get(k, "confidence");
 		if (json_is_number(conf))
 			json_object_set_new(v, "confidence_pct",
@@ -457,7 +251,7 @@ static void classification_view(json_t *d, json_t *task, json_t *cls)
 	}
 	json_t *r = json_object_get(cls, "routed");
 	if (json_is_object(r)) {
-		json_object_set_new(v, "route_label", json_string(label(jstr(r, "route"))));
+		json_object_set_new(v, "route_label", json_string(tp_label(jstr(r, "route"))));
 		if (json_is_true(json_object_get(r, "low_confidence"))) {
 			json_t *th = json_object_get(r, "threshold");
 			json_object_set_new(v, "low_confidence", json_true());
@@ -471,9 +265,9 @@ static void classification_view(json_t *d, json_t *task, json_t *cls)
 	json_t *rule = json_object_get(cls, "rule");
 	if (json_is_object(rule)) {
 		json_object_set_new(v, "rule", json_pack("{s:O,s:s,s:s,s:s,s:O}", "id", json_object_get(rule, "id"),
-							 "type_label", label(jstr(rule, "type")), "urgency_label",
-							 label(jstr(rule, "urgency")), "route_label",
-							 label(jstr(rule, "route")), "auto_send",
+							 "type_label", tp_label(jstr(rule, "type")), "urgency_label",
+							 tp_label(jstr(rule, "urgency")), "route_label",
+							 tp_label(jstr(rule, "route")), "auto_send",
 							 json_object_get(rule, "auto_send")));
 	}
 	json_object_set(v, "overrides", json_object_get(cls, "overrides"));
@@ -493,7 +287,7 @@ static json_t *thread_view(Ctx *c, json_t *thread, const char *client_label, con
 		json_object_set_new(m, "is_in", json_boolean(in));
 		json_object_set_new(m, "is_draft", json_boolean(!strcmp(st, "draft")));
 		json_object_set_new(m, "is_rejected", json_boolean(!strcmp(st, "rejected") || !strcmp(st, "superseded")));
-		json_object_set_new(m, "status_label", json_string(label(st)));
+		json_object_set_new(m, "status_label", json_string(tp_label(st)));
 		json_object_set_new(m, "tone", json_string(status_tone(st)));
 		json_object_set_new(m, "when", tp_when(json_integer_value(json_object_get(m, "created_at"))));
 		json_object_set_new(m, "return_to", json_string("task"));
@@ -501,7 +295,7 @@ static json_t *thread_view(Ctx *c, json_t *thread, const char *client_label, con
 		const char *author = jstr(m, "author");
 		json_object_set_new(m, "author_label", in ? json_string(client_label)
 						     : !strcmp(author, "worker") ? json_string("AI draft")
-						     : actor_label(author));
+						     : tp_actor_label(author));
 		if (!strcmp(jstr(m, "transport"), "log"))
 			json_object_set_new(m, "via_log", json_true());
 		if (e && e->form && !strcmp(e->form, "draft") && e->draft_id == id) {

@@ -16,6 +16,7 @@
  * member_removed) in the same transaction.
  */
 #include "fcgi/handlers.h"
+#include "fcgi/view.h"
 #include "desk/phone.h"
 #include "desk/secrets.h"
 
