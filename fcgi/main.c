@@ -3,7 +3,7 @@
  *
  * Started by a web server (stdin is a FastCGI socket) it serves requests;
  * run from a shell with a subcommand it is the command-line tool.  Each
- * subcommand lives in its own cmd_*.c file and is listed in the table
+ * subcommand lives in its own cli/cmd_*.c file and is listed in the table
  * below, which is also what --help prints.
  */
 #include "cli/cli.h"

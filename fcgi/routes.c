@@ -17,7 +17,7 @@ const Route sb_routes[] = {
 	{"GET", "/health/url", h_health_url, R_API | R_NO_DB},
 	{"POST", "/webhook/twilio", h_webhook_twilio, R_RAW_BODY},
 	{"POST", "/webhook/twilio/status", h_webhook_twilio_status, R_RAW_BODY},
-	/* JSON API (api_*.c): bearer token; write bodies are raw JSON. */
+	/* JSON API (fcgi/api/api_*.c): bearer token; write bodies are raw JSON. */
 	{"GET", "/api/messages", h_api_messages_list, R_API | R_TOKEN},
 	{"POST", "/api/messages/send", h_api_messages_send, R_API | R_TOKEN | R_RAW_BODY},
 	{"GET", "/api/tasks", h_api_tasks_list, R_API | R_TOKEN},
