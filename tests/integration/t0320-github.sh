@@ -188,9 +188,9 @@ r = urllib.request.urlopen(urllib.request.Request(fake, data=json.dumps(req).enc
 print(json.load(r)["status"])
 PY
 }
-# issue_payload ACTION NUMBER: an issues payload for acme/widgets from the docs example
-EX=/work/shared/protocols/github-examples
-[ -d "$EX" ] || EX=$SB_ROOT/tests/fixtures/github
+# issue_payload ACTION NUMBER: an issues payload for acme/widgets made from
+# GitHub's documented example of the issues event (tests/fixtures/github).
+EX=$SB_ROOT/tests/fixtures/github
 issue_payload() {
     python3 - "$EX/issues_reopened.payload.json" "$1" "$2" <<'PY'
 import json, sys
