@@ -6,7 +6,7 @@
  * text, and the owner-rule matcher.
  *
  * Pure: no network, no database.  The example payloads are read from
- * $SB_GITHUB_EXAMPLES (default /work/shared/protocols/github-examples);
+ * $SB_GITHUB_EXAMPLES (default tests/fixtures/github, GitHub's examples);
  * when they are missing those tests are skipped, not failed.
  */
 #include "providers/github.h"
@@ -57,7 +57,7 @@ static void test_signatures(void)
 
 	const char *dir = getenv("SB_GITHUB_EXAMPLES");
 	if (!dir)
-		dir = "/work/shared/protocols/github-examples";
+		dir = "tests/fixtures/github";
 	char *path = xasprintf("%s/signatures.json", dir);
 	json_t *v = json_load_file(path, 0, NULL);
 	free(path);
