@@ -225,8 +225,11 @@ ok $? "on another fresh copy, make install as root works on the first try"
 # 5. The whole suite on the fresh machine.
 if [ "$MODE_TEST" = 1 ]; then
     start=$(date +%s)
-    in_root 'cd /root/switchboard && make test' >"$R/make-test.log" 2>&1
+    # (in the background, so that an interrupt reaches the trap at once)
+    in_root 'cd /root/switchboard && make test' >"$R/make-test.log" 2>&1 &
+    wait $!
     ok $? "make test on the fresh machine ($(( $(date +%s) - start )) s)"
+    grep '^make test:' "$R/make-test.log" | sed 's/^/# /'
     grep -E '^(not ok|Result|Files=)|FAIL' "$R/make-test.log" | head -n 20 | sed 's/^/#   /'
 fi
 
