@@ -230,7 +230,7 @@ if [ "$MODE_TEST" = 1 ]; then
     wait $!
     ok $? "make test on the fresh machine ($(( $(date +%s) - start )) s)"
     grep '^make test:' "$R/make-test.log" | sed 's/^/# /'
-    grep -E '^(not ok|Result|Files=)|FAIL' "$R/make-test.log" | head -n 20 | sed 's/^/#   /'
+    grep -E '^(not ok|Result|Files=)|FAIL|Wstat|Failed test|Dubious' "$R/make-test.log" | head -n 30 | sed 's/^/#   /'
 fi
 
 echo "1..$n"
