@@ -53,6 +53,7 @@ struct Store {
 	CachedStmt *buckets[256];
 	int changes;
 	unsigned rng;
+	void *hook; /* CommitHook of store_on_commit */
 };
 
 static int busy_handler(void *arg, int count)
@@ -84,6 +85,8 @@ static unsigned hash_ptr(const char *sql)
 	uintptr_t p = (uintptr_t)sql;
 	return (unsigned)((p >> 3) ^ (p >> 11)) & 255u;
 }
+
+static int store_code(int rc);
 
 sqlite3_stmt *store_vstmt(Store *s, const char *sql, va_list ap)
 {
@@ -157,7 +160,7 @@ int store_exec(Store *s, const char *sql, ...)
 		if ((ext & 0xff) != SQLITE_CONSTRAINT)
 			fprintf(stderr, "switchboard: sql error %d: %s\n", ext, sqlite3_errmsg(s->db));
 		store_done(st);
-		return rc & 0xff; /* the primary code: callers compare with SQLITE_CONSTRAINT */
+		return store_code(rc);
 	}
 	store_done(st);
 	return SQLITE_OK;
@@ -203,6 +206,177 @@ const char *col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	return t ? (const char *)t : "";
+}
+
+/* ---- rows ---- */
+
+/* A Rows is the cached sqlite3_stmt itself: no allocation per query. */
+static sqlite3_stmt *ST(Rows *r)
+{
+	return (sqlite3_stmt *)(void *)r;
+}
+
+Rows *store_vquery(Store *s, const char *sql, va_list ap)
+{
+	return (Rows *)(void *)store_vstmt(s, sql, ap);
+}
+
+Rows *store_query(Store *s, const char *sql, ...)
+{
+	va_list ap;
+	va_start(ap, sql);
+	Rows *r = store_vquery(s, sql, ap);
+	va_end(ap);
+	return r;
+}
+
+/* SQLite's primary code as one of the five STORE_ codes. */
+static int store_code(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK: case SQLITE_DONE: return STORE_OK;
+	case SQLITE_ROW: return STORE_ROW;
+	case SQLITE_BUSY: case SQLITE_LOCKED: return STORE_BUSY;
+	case SQLITE_CONSTRAINT: return STORE_CONSTRAINT;
+	default: return STORE_ERROR;
+	}
+}
+
+int rows_step(Rows *r)
+{
+	int rc = store_code(sqlite3_step(ST(r)));
+	if (rc != STORE_ROW && rc != STORE_OK && rc != STORE_CONSTRAINT) {
+		sqlite3 *db = sqlite3_db_handle(ST(r));
+		fprintf(stderr, "switchboard: sql error %d: %s\n", sqlite3_extended_errcode(db),
+			sqlite3_errmsg(db));
+	}
+	return rc;
+}
+
+int rows_next(Rows *r)
+{
+	return rows_step(r) == STORE_ROW;
+}
+
+int64_t rows_int(Rows *r, int col)
+{
+	return sqlite3_column_int64(ST(r), col);
+}
+
+double rows_real(Rows *r, int col)
+{
+	return sqlite3_column_double(ST(r), col);
+}
+
+const char *rows_text(Rows *r, int col)
+{
+	const unsigned char *t = sqlite3_column_text(ST(r), col);
+	return t ? (const char *)t : "";
+}
+
+const char *rows_text_or_null(Rows *r, int col)
+{
+	return (const char *)sqlite3_column_text(ST(r), col);
+}
+
+const void *rows_blob(Rows *r, int col)
+{
+	return sqlite3_column_blob(ST(r), col);
+}
+
+size_t rows_bytes(Rows *r, int col)
+{
+	return (size_t)sqlite3_column_bytes(ST(r), col);
+}
+
+int rows_null(Rows *r, int col)
+{
+	return sqlite3_column_type(ST(r), col) == SQLITE_NULL;
+}
+
+int rows_type(Rows *r, int col)
+{
+	return sqlite3_column_type(ST(r), col); /* SQLITE_INTEGER..SQLITE_NULL are 1..5 */
+}
+
+int rows_columns(Rows *r)
+{
+	return sqlite3_column_count(ST(r));
+}
+
+const char *rows_name(Rows *r, int col)
+{
+	return sqlite3_column_name(ST(r), col);
+}
+
+void rows_done(Rows *r)
+{
+	store_done(ST(r));
+}
+
+int store_script(Store *s, const char *sql, int (*row)(void *arg, Rows *r), void *arg, char **err)
+{
+	*err = NULL;
+	const char *p = sql;
+	while (*p) {
+		sqlite3_stmt *st = NULL;
+		const char *tail = NULL;
+		if (sqlite3_prepare_v2(s->db, p, -1, &st, &tail) != SQLITE_OK) {
+			*err = xstrdup(sqlite3_errmsg(s->db));
+			return store_code(sqlite3_errcode(s->db));
+		}
+		p = tail;
+		if (!st) /* whitespace or a comment */
+			continue;
+		int rc, stop = 0;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			if (row && (stop = row(arg, (Rows *)(void *)st)) != 0)
+				break;
+		if (!stop && rc != SQLITE_DONE) {
+			*err = xstrdup(sqlite3_errmsg(s->db));
+			sqlite3_finalize(st);
+			return store_code(rc) == STORE_OK ? STORE_ERROR : store_code(rc);
+		}
+		s->changes = sqlite3_changes(s->db);
+		sqlite3_finalize(st);
+		if (stop)
+			break;
+	}
+	return STORE_OK;
+}
+
+int store_in_transaction(Store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
+}
+
+typedef struct {
+	void (*fn)(void *arg, int log_pages);
+	void *arg;
+} CommitHook;
+
+static int on_wal_commit(void *arg, sqlite3 *db, const char *dbname, int pages)
+{
+	(void)db;
+	(void)dbname;
+	CommitHook *h = arg;
+	h->fn(h->arg, pages);
+	return SQLITE_OK;
+}
+
+void store_on_commit(Store *s, void (*fn)(void *arg, int log_pages), void *arg)
+{
+	free(s->hook);
+	s->hook = NULL;
+	if (!fn) {
+		sqlite3_wal_hook(s->db, NULL, NULL);
+		return;
+	}
+	CommitHook *h = xmalloc(sizeof *h);
+	h->fn = fn;
+	h->arg = arg;
+	s->hook = h;
+	sqlite3_wal_hook(s->db, on_wal_commit, h);
 }
 
 /* Writers queue on an flock() of DB-writer.lock before BEGIN IMMEDIATE:
@@ -267,13 +441,13 @@ int store_checkpoint(Store *s)
 	int log = 0, done = 0;
 	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
-		return rc & 0xff;
+		return store_code(rc);
 	writer_lock(s, LOCK_EX);
 	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 	writer_lock(s, LOCK_UN);
 	if (rc == SQLITE_OK && done < log)
 		rc = SQLITE_BUSY;
-	return rc & 0xff;
+	return store_code(rc);
 }
 
 int store_read_begin(Store *s)
@@ -474,6 +648,7 @@ void store_close(Store *s)
 		}
 	}
 	sqlite3_close(s->db);
+	free(s->hook);
 	if (s->lockfd >= 0)
 		close(s->lockfd);
 	free(s);

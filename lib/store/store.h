@@ -11,6 +11,8 @@
 #define SB_STORE_H
 
 #include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct Store Store;
@@ -44,6 +46,72 @@ int store_migrate(Store *s, int verbose, char **err);
 /* Highest migration this program knows, and the database's version. */
 int store_schema_known(void);
 int store_schema_version(Store *s);
+
+/*
+ * Result codes of every store call.  The values are SQLite's primary
+ * codes, so the SQLite backend passes them through; any other backend
+ * maps its errors onto these five.
+ */
+enum {
+	STORE_OK = 0,          /* done (and, from rows_step: no more rows) */
+	STORE_ERROR = 1,       /* anything else: logged by the store */
+	STORE_BUSY = 5,        /* the database stayed locked past the busy timeout */
+	STORE_CONSTRAINT = 19, /* a UNIQUE, CHECK, NOT NULL or foreign key refused the change */
+	STORE_ROW = 100,       /* rows_step: a row is ready */
+};
+
+/* A column's type in the current row (rows_type). */
+enum { STORE_T_INT = 1, STORE_T_REAL = 2, STORE_T_TEXT = 3, STORE_T_BLOB = 4, STORE_T_NULL = 5 };
+
+/* A running query.  Opaque: callers read rows only through rows_*(). */
+typedef struct Rows Rows;
+
+/* Start a query: prepared once per connection (the cache is keyed by the
+ * SQL string's address, so sql must be a string literal or otherwise
+ * live as long as the store), parameters bound by name, ending with
+ * SQL_END.  Aborts on SQL that does not compile (a bug).  Read the rows
+ * with rows_step/rows_next, then always call rows_done(). */
+Rows *store_query(Store *s, const char *sql, ...);
+Rows *store_vquery(Store *s, const char *sql, va_list ap);
+
+/* Next row: STORE_ROW, STORE_OK when there are no more, or an error code
+ * (logged, except STORE_CONSTRAINT which callers usually expect). */
+int rows_step(Rows *r);
+/* rows_step(r) == STORE_ROW. */
+int rows_next(Rows *r);
+/* Columns of the current row, counted from 0. */
+int64_t rows_int(Rows *r, int col);
+double rows_real(Rows *r, int col);
+/* Text of a column, never NULL ("" for NULL); valid until the next
+ * rows_step or rows_done. */
+const char *rows_text(Rows *r, int col);
+/* As rows_text, but NULL for a NULL column. */
+const char *rows_text_or_null(Rows *r, int col);
+const void *rows_blob(Rows *r, int col);
+size_t rows_bytes(Rows *r, int col);
+int rows_null(Rows *r, int col);
+int rows_type(Rows *r, int col);
+int rows_columns(Rows *r);
+const char *rows_name(Rows *r, int col);
+/* Finish the query (reset it for the next use; the store keeps it). */
+void rows_done(Rows *r);
+
+/* Run statements given as text at run time (switchboard sql, and tools
+ * that take a script): not cached, may hold several statements.  row is
+ * called for every row of every statement (NULL: rows are skipped); a
+ * nonzero return from it stops the script.  STORE_OK, or an error code
+ * with *err malloc'd. */
+int store_script(Store *s, const char *sql, int (*row)(void *arg, Rows *r), void *arg, char **err);
+
+/* True while a transaction (a read or a write one) is open. */
+int store_in_transaction(Store *s);
+
+/* Called after every commit on this connection with the size of the
+ * backend's write-ahead log in pages (the WAL for SQLite): the FastCGI
+ * processes use it to hand checkpoints to a thread of their own. */
+void store_on_commit(Store *s, void (*fn)(void *arg, int log_pages), void *arg);
+
+/* ---- the older names, kept while callers move to the ones above ---- */
 
 /* Prepare (cached) and bind; arguments end with SQL_END.  The statement
  * stays owned by the store: step it, then call store_done().  Aborts on
