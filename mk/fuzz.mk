@@ -32,7 +32,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_MAX_LEN ?= 10240
 FUZZ_O       := build-fuzz
-FUZZ_LIB_SRC := lib/web/form.c lib/web/multipart.c lib/core/util.c lib/web/mustache.c lib/web/markdown.c \
+FUZZ_LIB_SRC := lib/web/form.c lib/web/multipart.c lib/core/util.c lib/web/mustache.c lib/web/mustache_parse.c lib/web/markdown.c \
                 lib/providers/twilio.c lib/ai/llm.c lib/providers/github.c lib/core/http.c
 FUZZ_LIBS     = $(call pkg_once,FUZZ_PKG_LIBS,--libs jansson libcurl libcrypto) -lcmark
 FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
