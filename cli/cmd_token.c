@@ -58,26 +58,19 @@ static int token_add(Store *s, const char *name, const char *login)
 	return 0;
 }
 
-static void token_list(Store *s)
+/* One line of `token list`. */
+static void token_line(void *arg, const TokenInfo *t)
 {
-	sqlite3_stmt *st = store_stmt(s,
-		"SELECT t.name, t.created_at, t.last_used_at, t.revoked_at, t.user_id, u.login, u.disabled_at "
-		"FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id ORDER BY t.name",
-		SQL_END);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char c[21], u[21] = "never";
-		fmt_iso8601(c, sqlite3_column_int64(st, 1) / 1000);
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-			fmt_iso8601(u, sqlite3_column_int64(st, 2) / 1000);
-		const char *who = "operator (all clients)";
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			who = sqlite3_column_type(st, 5) == SQLITE_NULL ? "user (deleted)" : col_text(st, 5);
-		const char *state = sqlite3_column_type(st, 3) != SQLITE_NULL ? "revoked"
-				    : sqlite3_column_type(st, 6) != SQLITE_NULL ? "user disabled"
-										 : "active";
-		printf("%-24s created %s  last used %-20s user %-24s %s\n", col_text(st, 0), c, u, who, state);
-	}
-	store_done(st);
+	(void)arg;
+	char c[21], u[21] = "never";
+	fmt_iso8601(c, t->created_at / 1000);
+	if (t->used)
+		fmt_iso8601(u, t->last_used_at / 1000);
+	const char *who = "operator (all clients)";
+	if (t->for_user)
+		who = t->login ? t->login : "user (deleted)";
+	const char *state = t->revoked ? "revoked" : t->user_disabled ? "user disabled" : "active";
+	printf("%-24s created %s  last used %-20s user %-24s %s\n", t->name, c, u, who, state);
 }
 
 int cmd_token(int argc, char **argv)
@@ -100,7 +93,7 @@ int cmd_token(int argc, char **argv)
 			rc = 1;
 		}
 	} else {
-		token_list(s);
+		token_each(s, token_line, NULL);
 	}
 	store_close(s);
 	return rc;

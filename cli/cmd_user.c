@@ -76,6 +76,14 @@ static int has(int argc, char **argv, const char *name)
 	return 0;
 }
 
+/* One line of `user list`. */
+static void user_line(void *arg, const UserSummary *u)
+{
+	(void)arg;
+	printf("%-24s %-6s %-9s %lld client(s)\n", u->login, u->role, u->disabled ? "disabled" : "active",
+	       (long long)u->clients);
+}
+
 int cmd_user(int argc, char **argv)
 {
 	if (argc < 2 || cli_wants_help(argc, argv)) {
@@ -124,8 +132,7 @@ int cmd_user(int argc, char **argv)
 	} else if ((strcmp(sub, "attach") == 0 || strcmp(sub, "detach") == 0) && argc == 4) {
 		int64_t id = auth_user_id(s, argv[2]);
 		int64_t client = strtoll(argv[3], NULL, 10);
-		if (!id || client <= 0 ||
-		    store_int(s, 0, "SELECT count(*) FROM clients WHERE id = :c", SQL_INT(":c", client), SQL_END) == 0) {
+		if (!id || client <= 0 || !auth_client_exists(s, client)) {
 			fprintf(stderr, "switchboard user: no user %s or no client %s\n", argv[2], argv[3]);
 			rc = 1;
 		} else {
@@ -134,15 +141,9 @@ int cmd_user(int argc, char **argv)
 			       (long long)client);
 		}
 	} else if (strcmp(sub, "list") == 0) {
-		sqlite3_stmt *st = store_stmt(s,
-			"SELECT login, role, disabled_at IS NOT NULL, (SELECT count(*) FROM client_members m WHERE m.user_id = u.id) "
-			"FROM users u ORDER BY login", SQL_END);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			printf("%-24s %-6s %-9s %d client(s)\n", col_text(st, 0), col_text(st, 1),
-			       sqlite3_column_int(st, 2) ? "disabled" : "active", sqlite3_column_int(st, 3));
-		store_done(st);
+		auth_user_each(s, user_line, NULL);
 	} else if (strcmp(sub, "bootstrap") == 0) {
-		if (store_int(s, 0, "SELECT count(*) FROM users", SQL_END) > 0) {
+		if (auth_user_count(s) > 0) {
 			/* Accounts exist: nothing to do (and nothing printed twice). */
 		} else {
 			char pw[25];

@@ -121,21 +121,46 @@ int64_t auth_user_id(Store *s, const char *login)
 	return store_int(s, 0, "SELECT id FROM users WHERE login = :l", SQL_TEXT(":l", login), SQL_END);
 }
 
+int64_t auth_user_count(Store *s)
+{
+	return store_int(s, 0, "SELECT count(*) FROM users", SQL_END);
+}
+
+int auth_user_each(Store *s, void (*fn)(void *arg, const UserSummary *u), void *arg)
+{
+	Rows *r = store_query(s,
+		"SELECT login, role, disabled_at IS NOT NULL, (SELECT count(*) FROM client_members m WHERE m.user_id = u.id) "
+		"FROM users u ORDER BY login", SQL_END);
+	int n = 0, rc;
+	while ((rc = rows_step(r)) == STORE_ROW) {
+		UserSummary u = {
+			.login = rows_text(r, 0),
+			.role = rows_text(r, 1),
+			.disabled = rows_int(r, 2) != 0,
+			.clients = rows_int(r, 3),
+		};
+		fn(arg, &u);
+		n++;
+	}
+	rows_done(r);
+	return rc == STORE_OK ? n : -1;
+}
+
 int auth_user_load(Store *s, int64_t id, User *u)
 {
 	memset(u, 0, sizeof *u);
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT id, login, name, role, must_change_password FROM users WHERE id = :id AND disabled_at IS NULL",
 		SQL_INT(":id", id), SQL_END);
-	int found = sqlite3_step(st) == SQLITE_ROW;
+	int found = rows_next(r);
 	if (found) {
-		u->id = sqlite3_column_int64(st, 0);
-		snprintf(u->login, sizeof u->login, "%s", col_text(st, 1));
-		snprintf(u->name, sizeof u->name, "%s", col_text(st, 2));
-		u->is_admin = strcmp(col_text(st, 3), "admin") == 0;
-		u->must_change_password = sqlite3_column_int(st, 4);
+		u->id = rows_int(r, 0);
+		snprintf(u->login, sizeof u->login, "%s", rows_text(r, 1));
+		snprintf(u->name, sizeof u->name, "%s", rows_text(r, 2));
+		u->is_admin = strcmp(rows_text(r, 3), "admin") == 0;
+		u->must_change_password = rows_int(r, 4);
 	}
-	store_done(st);
+	rows_done(r);
 	return found;
 }
 
@@ -165,9 +190,9 @@ int64_t auth_user_add(Store *s, const char *login, const char *name, int admin, 
 		SQL_TEXT(":l", login), SQL_TEXT(":n", name ? name : ""), SQL_TEXT(":r", admin ? "admin" : "agent"),
 		SQL_TEXT(":h", hash), SQL_INT(":m", must_change), SQL_INT(":now", now), SQL_END);
 	free(hash);
-	if (rc != SQLITE_OK) {
+	if (rc != STORE_OK) {
 		store_rollback(s);
-		*err = xasprintf((rc & 0xff) == SQLITE_CONSTRAINT ? "The login %s is taken." : "Could not create %s.", login);
+		*err = xasprintf(rc == STORE_CONSTRAINT ? "The login %s is taken." : "Could not create %s.", login);
 		return -1;
 	}
 	int64_t id = store_last_id(s);
@@ -256,21 +281,21 @@ LoginResult auth_login(Store *s, const char *login, const char *password, const 
 	if (fails_login >= AUTH_LOCK_PER_LOGIN || fails_addr >= AUTH_LOCK_PER_ADDR) {
 		r = LOGIN_RATE_LIMITED;
 	} else {
-		sqlite3_stmt *st = store_stmt(s,
+		Rows *rows = store_query(s,
 			"SELECT id, login, name, role, password_hash, must_change_password, disabled_at IS NOT NULL "
 			"FROM users WHERE login = :l",
 			SQL_TEXT(":l", login), SQL_END);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			uid = sqlite3_column_int64(st, 0);
+		if (rows_next(rows)) {
+			uid = rows_int(rows, 0);
 			user->id = uid;
-			snprintf(user->login, sizeof user->login, "%s", col_text(st, 1));
-			snprintf(user->name, sizeof user->name, "%s", col_text(st, 2));
-			user->is_admin = strcmp(col_text(st, 3), "admin") == 0;
-			stored = xstrdup(col_text(st, 4));
-			user->must_change_password = sqlite3_column_int(st, 5);
-			disabled = sqlite3_column_int(st, 6);
+			snprintf(user->login, sizeof user->login, "%s", rows_text(rows, 1));
+			snprintf(user->name, sizeof user->name, "%s", rows_text(rows, 2));
+			user->is_admin = strcmp(rows_text(rows, 3), "admin") == 0;
+			stored = xstrdup(rows_text(rows, 4));
+			user->must_change_password = rows_int(rows, 5);
+			disabled = rows_int(rows, 6);
 		}
-		store_done(st);
+		rows_done(rows);
 		/* Hash even for an unknown login so timing does not tell. */
 		static char *dummy;
 		if (!dummy)
@@ -310,7 +335,7 @@ size_t auth_login_locks(Store *s, const char *login, LoginLock *out, size_t max)
 	 * from that address is looked up through the address index (+b.login),
 	 * which holds few rows per address even when many addresses try one
 	 * login. */
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT a.addr, count(*) FROM login_attempts a WHERE a.login = :l AND a.ok = 0 AND a.created_at > :since "
 		"AND a.created_at > coalesce((SELECT max(b.created_at) FROM login_attempts b "
 		" WHERE b.addr = a.addr AND +b.login = a.login AND b.ok = 1), 0) "
@@ -318,12 +343,12 @@ size_t auth_login_locks(Store *s, const char *login, LoginLock *out, size_t max)
 		SQL_TEXT(":l", login), SQL_INT(":since", since), SQL_INT(":limit", AUTH_LOCK_PER_LOGIN),
 		SQL_INT(":max", (int64_t)max), SQL_END);
 	size_t n = 0;
-	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out[n].addr, sizeof out[n].addr, "%s", col_text(st, 0));
-		out[n].failures = sqlite3_column_int64(st, 1);
+	while (n < max && rows_next(r)) {
+		snprintf(out[n].addr, sizeof out[n].addr, "%s", rows_text(r, 0));
+		out[n].failures = rows_int(r, 1);
 		n++;
 	}
-	store_done(st);
+	rows_done(r);
 	for (size_t i = 0; i < n; i++) {
 		/* It ends when the limit-th newest failure leaves the window. */
 		out[i].until = store_int(s, 0, "SELECT created_at " PAIR_FAILS " ORDER BY created_at DESC LIMIT 1 OFFSET :nth",
@@ -336,20 +361,20 @@ size_t auth_login_locks(Store *s, const char *login, LoginLock *out, size_t max)
 size_t auth_addr_locks(Store *s, LoginLock *out, size_t max)
 {
 	int64_t since = now_ms() - AUTH_LOCK_WINDOW_MS;
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT addr, count(*) FROM login_attempts WHERE ok = 0 AND created_at > :since "
 		"GROUP BY addr HAVING count(*) >= :limit ORDER BY 2 DESC, addr LIMIT :max",
 		SQL_INT(":since", since), SQL_INT(":limit", AUTH_LOCK_PER_ADDR), SQL_INT(":max", (int64_t)max), SQL_END);
 	size_t n = 0;
-	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out[n].addr, sizeof out[n].addr, "%s", col_text(st, 0));
-		out[n].failures = sqlite3_column_int64(st, 1);
+	while (n < max && rows_next(r)) {
+		snprintf(out[n].addr, sizeof out[n].addr, "%s", rows_text(r, 0));
+		out[n].failures = rows_int(r, 1);
 		out[n].until = store_int(s, 0, "SELECT created_at " ADDR_FAILS " ORDER BY created_at DESC LIMIT 1 OFFSET :nth",
 					 SQL_TEXT(":a", out[n].addr), SQL_INT(":since", since),
 					 SQL_INT(":nth", AUTH_LOCK_PER_ADDR - 1), SQL_END) + AUTH_LOCK_WINDOW_MS;
 		n++;
 	}
-	store_done(st);
+	rows_done(r);
 	return n;
 }
 
@@ -359,7 +384,7 @@ int64_t auth_login_lock_clear(Store *s, const char *login, const char *addr, con
 		return -1;
 	if (store_exec(s,
 		"DELETE FROM login_attempts WHERE ok = 0 AND (:l IS NULL OR login = :l) AND (:a IS NULL OR addr = :a)",
-		SQL_TEXT(":l", login), SQL_TEXT(":a", addr), SQL_END) != SQLITE_OK) {
+		SQL_TEXT(":l", login), SQL_TEXT(":a", addr), SQL_END) != STORE_OK) {
 		store_rollback(s);
 		return -1;
 	}
@@ -413,26 +438,26 @@ int auth_session_check(Store *s, const char *cookie, User *user, char csrf_out[6
 	char h[65];
 	sha256_hex(cookie, h);
 	int64_t now = now_ms();
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT u.id, u.login, u.name, u.role, u.must_change_password, s.csrf_token, s.last_seen_at, s.expires_at "
 		"FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = :h AND u.disabled_at IS NULL",
 		SQL_TEXT(":h", h), SQL_END);
 	int ok = 0;
 	int64_t last = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		last = sqlite3_column_int64(st, 6);
-		int64_t exp = sqlite3_column_int64(st, 7);
+	if (rows_next(r)) {
+		last = rows_int(r, 6);
+		int64_t exp = rows_int(r, 7);
 		if (exp > now && last > now - idle_ms()) {
-			user->id = sqlite3_column_int64(st, 0);
-			snprintf(user->login, sizeof user->login, "%s", col_text(st, 1));
-			snprintf(user->name, sizeof user->name, "%s", col_text(st, 2));
-			user->is_admin = strcmp(col_text(st, 3), "admin") == 0;
-			user->must_change_password = sqlite3_column_int(st, 4);
-			snprintf(csrf_out, 65, "%s", col_text(st, 5));
+			user->id = rows_int(r, 0);
+			snprintf(user->login, sizeof user->login, "%s", rows_text(r, 1));
+			snprintf(user->name, sizeof user->name, "%s", rows_text(r, 2));
+			user->is_admin = strcmp(rows_text(r, 3), "admin") == 0;
+			user->must_change_password = rows_int(r, 4);
+			snprintf(csrf_out, 65, "%s", rows_text(r, 5));
 			ok = 1;
 		}
 	}
-	store_done(st);
+	rows_done(r);
 	if (!ok) {
 		store_exec(s, "DELETE FROM sessions WHERE id_hash = :h", SQL_TEXT(":h", h), SQL_END);
 		return 0;
@@ -461,9 +486,14 @@ void auth_sessions_delete_user(Store *s, int64_t user_id)
 int auth_sees_client(Store *s, const User *u, int64_t client_id)
 {
 	if (u->is_admin)
-		return store_int(s, 0, "SELECT count(*) FROM clients WHERE id = :c", SQL_INT(":c", client_id), SQL_END) > 0;
+		return auth_client_exists(s, client_id);
 	return store_int(s, 0, "SELECT count(*) FROM client_members WHERE user_id = :u AND client_id = :c",
 			 SQL_INT(":u", u->id), SQL_INT(":c", client_id), SQL_END) > 0;
+}
+
+int auth_client_exists(Store *s, int64_t client_id)
+{
+	return store_int(s, 0, "SELECT count(*) FROM clients WHERE id = :c", SQL_INT(":c", client_id), SQL_END) > 0;
 }
 
 int auth_attach(Store *s, int64_t user_id, int64_t client_id, int attach, const char *actor)

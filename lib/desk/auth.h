@@ -42,6 +42,22 @@ int auth_user_disable(Store *s, int64_t user_id, int disabled, const char *actor
 int64_t auth_user_id(Store *s, const char *login);
 /* Load an enabled user by id; 1 when found. */
 int auth_user_load(Store *s, int64_t id, User *u);
+/* How many users there are (enabled or not); 0 also on a store error. */
+int64_t auth_user_count(Store *s);
+
+/* A user as listed by `switchboard user list`. */
+typedef struct {
+	const char *login;
+	const char *role;   /* "admin" or "agent" */
+	int disabled;
+	int64_t clients;    /* how many clients the user is attached to */
+} UserSummary;
+
+/* Call fn for every user, by login.  The strings in *u are valid only
+ * while fn runs.  Returns how many users were listed, or -1 when the
+ * store failed part-way (those before were listed). */
+int auth_user_each(Store *s, void (*fn)(void *arg, const UserSummary *u), void *arg);
+
 /* Minimum rules for a new password; NULL when fine, else the reason. */
 const char *auth_password_problem(const char *password);
 
@@ -103,6 +119,11 @@ void auth_sessions_delete_user(Store *s, int64_t user_id);
 /* May user see client?  Admins see all; agents the clients they are
  * attached to. */
 int auth_sees_client(Store *s, const User *u, int64_t client_id);
+/* Is there a client client_id?  1 or 0 (0 also on a store error). */
+int auth_client_exists(Store *s, int64_t client_id);
+/* Attach the user to the client (attach 1) or detach it (0), with a
+ * member_added / member_removed event when that changed anything.
+ * 0, or -1 on a store error. */
 int auth_attach(Store *s, int64_t user_id, int64_t client_id, int attach, const char *actor);
 
 /* Random bytes as lowercase hex (n bytes → 2n chars + NUL). */

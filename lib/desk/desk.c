@@ -35,7 +35,7 @@ int64_t desk_client_for_address(Store *s, const char *address, const char *actor
 		return id;
 	int64_t now = now_ms();
 	if (store_exec(s, "INSERT INTO clients (name, phone, created_at, updated_at) VALUES ('', :p, :now, :now)",
-		       SQL_TEXT(":p", phone), SQL_INT(":now", now), SQL_END) != SQLITE_OK)
+		       SQL_TEXT(":p", phone), SQL_INT(":now", now), SQL_END) != STORE_OK)
 		return -1;
 	id = store_last_id(s);
 	*created = 1;
@@ -128,7 +128,7 @@ InboundResult desk_inbound_sms(Store *s, const InboundSms *m, int64_t *message_i
 		"VALUES (:client, 'sms', 'in', :sid, :from, :to, :body, 'received', :now, :now)",
 		SQL_INT(":client", client), SQL_TEXT(":sid", m->message_sid), SQL_TEXT(":from", from),
 		SQL_TEXT(":to", m->to ? m->to : ""), SQL_TEXT(":body", m->body ? m->body : ""),
-		SQL_INT(":now", now), SQL_END) != SQLITE_OK)
+		SQL_INT(":now", now), SQL_END) != STORE_OK)
 		goto fail;
 	int64_t mid = store_last_id(s);
 	json_t *d = json_pack("{s:s,s:s,s:s,s:i,s:i}", "message_sid", m->message_sid, "from", from, "to",
@@ -177,7 +177,7 @@ int desk_inbound_batch(Store *s, InboundItem *const *items, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		/* Inside the open transaction, store_begin() is a savepoint. */
 		items[i]->result = desk_inbound_sms(s, items[i]->m, &items[i]->message_id, &items[i]->err);
-		if (sqlite3_get_autocommit(store_db(s))) {
+		if (!store_in_transaction(s)) {
 			/* An I/O or memory error rolled the whole transaction back. */
 			desk_inbound_failed(s, items, n, "the transaction was rolled back");
 			return -1;
@@ -198,18 +198,18 @@ int route_decide(Store *s, const char *type, const char *urgency, double confide
 {
 	memset(out, 0, sizeof *out);
 	out->threshold = route_threshold(s);
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT id, route, auto_send FROM routing_rules WHERE type = :t AND urgency = :u",
 		SQL_TEXT(":t", type), SQL_TEXT(":u", urgency), SQL_END);
-	int found = sqlite3_step(st) == SQLITE_ROW;
+	int found = rows_next(r);
 	if (found) {
-		out->rule_id = sqlite3_column_int64(st, 0);
-		snprintf(out->route, sizeof out->route, "%s", col_text(st, 1));
-		out->auto_send = sqlite3_column_int(st, 2);
+		out->rule_id = rows_int(r, 0);
+		snprintf(out->route, sizeof out->route, "%s", rows_text(r, 1));
+		out->auto_send = rows_int(r, 2);
 	} else {
 		snprintf(out->route, sizeof out->route, "HUMAN");
 	}
-	store_done(st);
+	rows_done(r);
 	if (confidence < out->threshold && strcmp(out->route, "AI") == 0) {
 		snprintf(out->route, sizeof out->route, "HUMAN");
 		out->auto_send = 0;
@@ -256,17 +256,17 @@ char *desk_title_from_text(const char *text)
 
 int64_t desk_apply_classification(Store *s, int64_t message_id, const ClassifyResult *r)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *rows = store_query(s,
 		"SELECT client_id, body, task_id FROM messages WHERE id = :id AND direction = 'in'",
 		SQL_INT(":id", message_id), SQL_END);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		store_done(st);
+	if (!rows_next(rows)) {
+		rows_done(rows);
 		return -1;
 	}
-	int64_t client = sqlite3_column_int64(st, 0);
-	char *body = xstrdup(col_text(st, 1));
-	int64_t already = sqlite3_column_int64(st, 2);
-	store_done(st);
+	int64_t client = rows_int(rows, 0);
+	char *body = xstrdup(rows_text(rows, 1));
+	int64_t already = rows_int(rows, 2);
+	rows_done(rows);
 	if (already > 0) {
 		/* Classified before (the job ran twice): nothing more to do. */
 		free(body);
@@ -301,7 +301,7 @@ int64_t desk_apply_classification(Store *s, int64_t message_id, const ClassifyRe
 			SQL_INT(":c", client), SQL_TEXT(":title", title), SQL_TEXT(":t", r->type),
 			SQL_TEXT(":u", r->urgency), SQL_TEXT(":route", rd.route), SQL_REAL(":conf", r->confidence),
 			rd.rule_id ? SQL_INT(":rule", rd.rule_id) : SQL_NULL(":rule"), SQL_INT(":now", now),
-			SQL_END) != SQLITE_OK) {
+			SQL_END) != STORE_OK) {
 			free(title);
 			free(body);
 			return -1;
@@ -409,7 +409,7 @@ int64_t desk_outbound_proposal(Store *s, int64_t client_id, int64_t task_id, con
 		SQL_TEXT(":status", draft ? "draft" : "queued"), SQL_INT(":ai", ai_generated),
 		SQL_TEXT(":author", author), SQL_INT(":now", now), SQL_END);
 	free(to);
-	if (rc != SQLITE_OK)
+	if (rc != STORE_OK)
 		return -1;
 	int64_t mid = store_last_id(s);
 	char *d = json_text(json_pack("{s:b,s:b,s:i}", "draft", draft, "ai_generated", ai_generated, "length",
@@ -438,16 +438,16 @@ int64_t desk_outbound_proposal(Store *s, int64_t client_id, int64_t task_id, con
 
 int desk_send_draft(Store *s, int64_t message_id, const char *new_body, const char *actor)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT client_id, task_id, body FROM messages WHERE id = :id AND status = 'draft'",
 		SQL_INT(":id", message_id), SQL_END);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		store_done(st);
+	if (!rows_next(r)) {
+		rows_done(r);
 		return -1;
 	}
-	int64_t client = sqlite3_column_int64(st, 0), task = sqlite3_column_int64(st, 1);
-	int edited = new_body && strcmp(new_body, col_text(st, 2)) != 0;
-	store_done(st);
+	int64_t client = rows_int(r, 0), task = rows_int(r, 1);
+	int edited = new_body && strcmp(new_body, rows_text(r, 2)) != 0;
+	rows_done(r);
 	int64_t now = now_ms();
 	store_exec(s, "UPDATE messages SET status = 'queued', body = coalesce(:body, body), author = :actor, "
 		      " updated_at = :now WHERE id = :id",
@@ -483,20 +483,19 @@ int desk_status_callback(Store *s, const char *message_sid, const char *status, 
 	int new_rank = desk_status_rank(status);
 	if (store_begin(s) != 0)
 		return -1;
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT id, client_id, task_id, status FROM messages WHERE channel = 'sms' AND external_id = :sid "
 		"AND direction = 'out'",
 		SQL_TEXT(":sid", message_sid), SQL_END);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		store_done(st);
+	if (!rows_next(r)) {
+		rows_done(r);
 		store_rollback(s);
 		return -1;
 	}
-	int64_t id = sqlite3_column_int64(st, 0), client = sqlite3_column_int64(st, 1),
-		task = sqlite3_column_int64(st, 2);
+	int64_t id = rows_int(r, 0), client = rows_int(r, 1), task = rows_int(r, 2);
 	char old[24];
-	snprintf(old, sizeof old, "%s", col_text(st, 3));
-	store_done(st);
+	snprintf(old, sizeof old, "%s", rows_text(r, 3));
+	rows_done(r);
 	int old_rank = desk_status_rank(old);
 	if (new_rank < 0 || new_rank <= old_rank) {
 		store_rollback(s);

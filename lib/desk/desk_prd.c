@@ -15,30 +15,30 @@
 
 json_t *prd_context(Store *s, int64_t task_id)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT t.title, c.name, coalesce(c.company, ''), c.summary, c.id FROM tasks t "
 		"JOIN clients c ON c.id = t.client_id WHERE t.id = :id", SQL_INT(":id", task_id), SQL_END);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		store_done(st);
+	if (!rows_next(r)) {
+		rows_done(r);
 		return NULL;
 	}
-	const char *name = *col_text(st, 1) ? col_text(st, 1) : "The client";
+	const char *name = *rows_text(r, 1) ? rows_text(r, 1) : "The client";
 	char date[21];
 	fmt_iso8601(date, time(NULL));
 	date[10] = '\0';
-	json_t *d = json_pack("{s:s,s:s,s:s%,s:s,s:I,s:I,s:s,s:s,s:s}", "title", col_text(st, 0), "client_name", name,
-			      "first_name", name, strcspn(name, " "), "summary", col_text(st, 3), "task_id",
-			      (json_int_t)task_id, "client_id", (json_int_t)sqlite3_column_int64(st, 4), "status", "Draft",
+	json_t *d = json_pack("{s:s,s:s,s:s%,s:s,s:I,s:I,s:s,s:s,s:s}", "title", rows_text(r, 0), "client_name", name,
+			      "first_name", name, strcspn(name, " "), "summary", rows_text(r, 3), "task_id",
+			      (json_int_t)task_id, "client_id", (json_int_t)rows_int(r, 4), "status", "Draft",
 			      "author", "Switchboard AI", "date", date);
-	if (*col_text(st, 2))
-		json_object_set_new(d, "company", json_string(col_text(st, 2)));
-	store_done(st);
+	if (*rows_text(r, 2))
+		json_object_set_new(d, "company", json_string(rows_text(r, 2)));
+	rows_done(r);
 	json_t *msgs = json_array();
-	st = store_stmt(s, "SELECT body FROM messages WHERE task_id = :t AND direction = 'in' ORDER BY id LIMIT 20",
+	r = store_query(s, "SELECT body FROM messages WHERE task_id = :t AND direction = 'in' ORDER BY id LIMIT 20",
 			SQL_INT(":t", task_id), SQL_END);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(msgs, json_pack("{s:s}", "body", col_text(st, 0)));
-	store_done(st);
+	while (rows_next(r))
+		json_array_append_new(msgs, json_pack("{s:s}", "body", rows_text(r, 0)));
+	rows_done(r);
 	json_object_set_new(d, "messages", msgs);
 	return d;
 }

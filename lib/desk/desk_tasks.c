@@ -16,6 +16,7 @@
 #include "desk/desk_tasks.h"
 #include "desk/desk.h"
 #include "desk/proposals.h"
+#include "store/store_args.h"
 #include "core/util.h"
 
 #include <inttypes.h>
@@ -127,14 +128,14 @@ static int64_t event(Store *s, const char *type, int64_t client, int64_t task, i
 	return id;
 }
 
-static json_t *col_json_int(sqlite3_stmt *st, int i)
+static json_t *col_json_int(Rows *r, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(st, i));
+	return rows_null(r, i) ? json_null() : json_integer(rows_int(r, i));
 }
 
-static json_t *col_json_text(sqlite3_stmt *st, int i)
+static json_t *col_json_text(Rows *r, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null() : json_string(col_text(st, i));
+	return rows_null(r, i) ? json_null() : json_string(rows_text(r, i));
 }
 
 /* ---- visibility ------------------------------------------------------ */
@@ -152,19 +153,19 @@ int desk_message_find(Store *s, const User *viewer, int64_t message_id, int64_t 
 {
 	if (message_id <= 0)
 		return 0;
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT m.client_id, m.task_id, m.status FROM messages m WHERE m.id = :id AND " VISIBLE("m.client_id"),
 		SQL_INT(":id", message_id), VIEWER_ARGS(viewer), SQL_END);
-	int found = sqlite3_step(st) == SQLITE_ROW;
+	int found = rows_next(r);
 	if (found) {
 		if (client_id)
-			*client_id = sqlite3_column_int64(st, 0);
+			*client_id = rows_int(r, 0);
 		if (task_id)
-			*task_id = sqlite3_column_int64(st, 1);
+			*task_id = rows_int(r, 1);
 		if (status)
-			snprintf(status, 24, "%s", col_text(st, 2));
+			snprintf(status, 24, "%s", rows_text(r, 2));
 	}
-	store_done(st);
+	rows_done(r);
 	return found;
 }
 
@@ -210,21 +211,21 @@ DeskTaskErr desk_task_change(Store *s, const User *viewer, int64_t task_id, cons
 	if (ch->set_assignee && ch->assignee_id < 0)
 		return DT_BAD_ASSIGNEE;
 
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT t.client_id, t.status, t.type, t.urgency, t.title, t.assignee_id, t.closed_at "
 		"FROM tasks t WHERE t.id = :id AND " VISIBLE("t.client_id"),
 		SQL_INT(":id", task_id), VIEWER_ARGS(viewer), SQL_END);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		store_done(st);
+	if (!rows_next(r)) {
+		rows_done(r);
 		return DT_NOT_FOUND;
 	}
-	int64_t client = sqlite3_column_int64(st, 0);
-	char *cur_status = xstrdup(col_text(st, 1)), *cur_type = xstrdup(col_text(st, 2)),
-	     *cur_urgency = xstrdup(col_text(st, 3)), *cur_title = xstrdup(col_text(st, 4));
-	int64_t cur_assignee = sqlite3_column_int64(st, 5);
-	int has_closed_at = sqlite3_column_type(st, 6) != SQLITE_NULL;
-	int64_t closed_at = sqlite3_column_int64(st, 6);
-	store_done(st);
+	int64_t client = rows_int(r, 0);
+	char *cur_status = xstrdup(rows_text(r, 1)), *cur_type = xstrdup(rows_text(r, 2)),
+	     *cur_urgency = xstrdup(rows_text(r, 3)), *cur_title = xstrdup(rows_text(r, 4));
+	int64_t cur_assignee = rows_int(r, 5);
+	int has_closed_at = !rows_null(r, 6);
+	int64_t closed_at = rows_int(r, 6);
+	rows_done(r);
 
 	DeskTaskErr rc = DT_OK;
 	char *assignee_login = NULL;
@@ -284,7 +285,7 @@ DeskTaskErr desk_task_change(Store *s, const User *viewer, int64_t task_id, cons
 		SQL_TEXT(":status", status), SQL_TEXT(":type", type), SQL_TEXT(":urgency", urgency),
 		SQL_TEXT(":title", title), assignee ? SQL_INT(":assignee", assignee) : SQL_NULL(":assignee"),
 		has_closed_at ? SQL_INT(":closed_at", closed_at) : SQL_NULL(":closed_at"), SQL_INT(":now", now),
-		SQL_INT(":id", task_id), SQL_END) != SQLITE_OK)
+		SQL_INT(":id", task_id), SQL_END) != STORE_OK)
 		goto fail;
 	json_t *d = json_pack("{s:O,s:O}", "fields", fields, "changes", changes);
 	if (ch->set_assignee && assignee != cur_assignee)
@@ -332,22 +333,22 @@ static int supersede_drafts(Store *s, int64_t client, int64_t task, int64_t repl
 {
 	int64_t *ids = NULL;
 	size_t n = 0, cap = 0;
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT id FROM messages WHERE task_id = :t AND direction = 'out' AND status = 'draft' AND id != :reply "
 		"ORDER BY id", SQL_INT(":t", task), SQL_INT(":reply", reply_id), SQL_END);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rows_step(r)) == STORE_ROW) {
 		if (n == cap)
 			ids = xrealloc(ids, (cap = cap ? 2 * cap : 4) * sizeof *ids);
-		ids[n++] = sqlite3_column_int64(st, 0);
+		ids[n++] = rows_int(r, 0);
 	}
-	store_done(st);
-	int out = rc == SQLITE_DONE ? (int)n : -1;
+	rows_done(r);
+	int out = rc == STORE_OK ? (int)n : -1;
 	int64_t now = now_ms();
 	for (size_t i = 0; i < n && out >= 0; i++) {
 		if (store_exec(s, "UPDATE messages SET status = 'superseded', updated_at = :now "
 			          "WHERE id = :id AND status = 'draft'",
-			       SQL_INT(":now", now), SQL_INT(":id", ids[i]), SQL_END) != SQLITE_OK ||
+			       SQL_INT(":now", now), SQL_INT(":id", ids[i]), SQL_END) != STORE_OK ||
 		    event(s, "draft_superseded", client, task, ids[i], actor,
 			  json_pack("{s:s,s:s,s:I}", "decision", "superseded", "by", actor, "reply_message_id",
 				    (json_int_t)reply_id)) < 0 ||
@@ -428,7 +429,7 @@ DeskTaskErr desk_draft_reject(Store *s, const User *viewer, int64_t message_id, 
 	if (e != DT_OK)
 		return e;
 	if (store_exec(s, "UPDATE messages SET status = 'rejected', updated_at = :now WHERE id = :id AND status = 'draft'",
-		       SQL_INT(":now", now_ms()), SQL_INT(":id", message_id), SQL_END) != SQLITE_OK)
+		       SQL_INT(":now", now_ms()), SQL_INT(":id", message_id), SQL_END) != STORE_OK)
 		return DT_STORE;
 	if (store_changes(s) == 0)
 		return DT_NOT_DRAFT;
@@ -443,72 +444,68 @@ DeskTaskErr desk_draft_reject(Store *s, const User *viewer, int64_t message_id, 
 
 json_t *desk_task_get(Store *s, const User *viewer, int64_t task_id)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT t.id, t.client_id, t.title, t.type, t.urgency, t.status, t.route, t.confidence, t.rule_id, "
 		" t.assignee_id, u.login, t.created_at, t.updated_at, t.closed_at, c.name, c.phone, c.email, c.company "
 		"FROM tasks t JOIN clients c ON c.id = t.client_id LEFT JOIN users u ON u.id = t.assignee_id "
 		"WHERE t.id = :id AND " VISIBLE("t.client_id"),
 		SQL_INT(":id", task_id), VIEWER_ARGS(viewer), SQL_END);
 	json_t *o = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (rows_next(r)) {
 		o = json_object();
-		json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-		json_object_set_new(o, "client_id", json_integer(sqlite3_column_int64(st, 1)));
-		json_object_set_new(o, "title", json_string(col_text(st, 2)));
-		json_object_set_new(o, "type", json_string(col_text(st, 3)));
-		json_object_set_new(o, "urgency", json_string(col_text(st, 4)));
-		json_object_set_new(o, "status", json_string(col_text(st, 5)));
-		json_object_set_new(o, "route", json_string(col_text(st, 6)));
-		json_object_set_new(o, "confidence", sqlite3_column_type(st, 7) == SQLITE_NULL
-							     ? json_null()
-							     : json_real(sqlite3_column_double(st, 7)));
-		json_object_set_new(o, "rule_id", col_json_int(st, 8));
-		json_object_set_new(o, "assignee_id", col_json_int(st, 9));
-		json_object_set_new(o, "assignee_login", col_json_text(st, 10));
-		json_object_set_new(o, "created_at", json_integer(sqlite3_column_int64(st, 11)));
-		json_object_set_new(o, "updated_at", json_integer(sqlite3_column_int64(st, 12)));
-		json_object_set_new(o, "closed_at", col_json_int(st, 13));
-		json_object_set_new(o, "client_name", json_string(col_text(st, 14)));
-		json_object_set_new(o, "client_phone", json_string(col_text(st, 15)));
-		json_object_set_new(o, "client_email", col_json_text(st, 16));
-		json_object_set_new(o, "client_company", col_json_text(st, 17));
+		json_object_set_new(o, "id", json_integer(rows_int(r, 0)));
+		json_object_set_new(o, "client_id", json_integer(rows_int(r, 1)));
+		json_object_set_new(o, "title", json_string(rows_text(r, 2)));
+		json_object_set_new(o, "type", json_string(rows_text(r, 3)));
+		json_object_set_new(o, "urgency", json_string(rows_text(r, 4)));
+		json_object_set_new(o, "status", json_string(rows_text(r, 5)));
+		json_object_set_new(o, "route", json_string(rows_text(r, 6)));
+		json_object_set_new(o, "confidence", rows_null(r, 7) ? json_null() : json_real(rows_real(r, 7)));
+		json_object_set_new(o, "rule_id", col_json_int(r, 8));
+		json_object_set_new(o, "assignee_id", col_json_int(r, 9));
+		json_object_set_new(o, "assignee_login", col_json_text(r, 10));
+		json_object_set_new(o, "created_at", json_integer(rows_int(r, 11)));
+		json_object_set_new(o, "updated_at", json_integer(rows_int(r, 12)));
+		json_object_set_new(o, "closed_at", col_json_int(r, 13));
+		json_object_set_new(o, "client_name", json_string(rows_text(r, 14)));
+		json_object_set_new(o, "client_phone", json_string(rows_text(r, 15)));
+		json_object_set_new(o, "client_email", col_json_text(r, 16));
+		json_object_set_new(o, "client_company", col_json_text(r, 17));
 	}
-	store_done(st);
+	rows_done(r);
 	return o;
 }
 
 json_t *desk_task_thread(Store *s, int64_t task_id, int limit, int64_t *total)
 {
 	*total = store_int(s, 0, "SELECT count(*) FROM messages WHERE task_id = :t", SQL_INT(":t", task_id), SQL_END);
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT * FROM (SELECT id, direction, body, status, error_code, error_message, ai_generated, author, "
 		" transport, from_addr, to_addr, type, urgency, confidence, created_at, updated_at FROM messages "
 		" WHERE task_id = :t ORDER BY id DESC LIMIT :limit) ORDER BY id",
 		SQL_INT(":t", task_id), SQL_INT(":limit", limit), SQL_END);
 	json_t *rows = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (rows_next(r)) {
 		json_t *o = json_object();
-		json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-		json_object_set_new(o, "direction", json_string(col_text(st, 1)));
-		json_object_set_new(o, "body", json_string(col_text(st, 2)));
-		json_object_set_new(o, "status", json_string(col_text(st, 3)));
-		json_object_set_new(o, "error_code", col_json_text(st, 4));
-		json_object_set_new(o, "error_message", col_json_text(st, 5));
-		json_object_set_new(o, "ai_generated", json_boolean(sqlite3_column_int(st, 6)));
-		json_object_set_new(o, "author", col_json_text(st, 7));
-		json_object_set_new(o, "transport", col_json_text(st, 8));
-		json_object_set_new(o, "from_addr", json_string(col_text(st, 9)));
-		json_object_set_new(o, "to_addr", json_string(col_text(st, 10)));
-		json_object_set_new(o, "type", col_json_text(st, 11));
-		json_object_set_new(o, "urgency", col_json_text(st, 12));
-		json_object_set_new(o, "confidence", sqlite3_column_type(st, 13) == SQLITE_NULL
-							     ? json_null()
-							     : json_real(sqlite3_column_double(st, 13)));
-		json_object_set_new(o, "created_at", json_integer(sqlite3_column_int64(st, 14)));
-		json_object_set_new(o, "updated_at", json_integer(sqlite3_column_int64(st, 15)));
+		json_object_set_new(o, "id", json_integer(rows_int(r, 0)));
+		json_object_set_new(o, "direction", json_string(rows_text(r, 1)));
+		json_object_set_new(o, "body", json_string(rows_text(r, 2)));
+		json_object_set_new(o, "status", json_string(rows_text(r, 3)));
+		json_object_set_new(o, "error_code", col_json_text(r, 4));
+		json_object_set_new(o, "error_message", col_json_text(r, 5));
+		json_object_set_new(o, "ai_generated", json_boolean(rows_int(r, 6)));
+		json_object_set_new(o, "author", col_json_text(r, 7));
+		json_object_set_new(o, "transport", col_json_text(r, 8));
+		json_object_set_new(o, "from_addr", json_string(rows_text(r, 9)));
+		json_object_set_new(o, "to_addr", json_string(rows_text(r, 10)));
+		json_object_set_new(o, "type", col_json_text(r, 11));
+		json_object_set_new(o, "urgency", col_json_text(r, 12));
+		json_object_set_new(o, "confidence", rows_null(r, 13) ? json_null() : json_real(rows_real(r, 13)));
+		json_object_set_new(o, "created_at", json_integer(rows_int(r, 14)));
+		json_object_set_new(o, "updated_at", json_integer(rows_int(r, 15)));
 		json_array_append_new(rows, o);
 	}
-	store_done(st);
+	rows_done(r);
 	return rows;
 }
 
@@ -533,13 +530,13 @@ json_t *desk_task_classification(Store *s, int64_t task_id, int64_t rule_id)
 	json_object_set_new(o, "routed", task_event_details(s, task_id, "task_created", 0));
 	json_t *rule = json_null();
 	if (rule_id > 0) {
-		sqlite3_stmt *st = store_stmt(s, "SELECT id, type, urgency, route, auto_send FROM routing_rules WHERE id = :id",
-					      SQL_INT(":id", rule_id), SQL_END);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			rule = json_pack("{s:I,s:s,s:s,s:s,s:b}", "id", (json_int_t)sqlite3_column_int64(st, 0), "type",
-					 col_text(st, 1), "urgency", col_text(st, 2), "route", col_text(st, 3),
-					 "auto_send", sqlite3_column_int(st, 4));
-		store_done(st);
+		Rows *r = store_query(s, "SELECT id, type, urgency, route, auto_send FROM routing_rules WHERE id = :id",
+				      SQL_INT(":id", rule_id), SQL_END);
+		if (rows_next(r))
+			rule = json_pack("{s:I,s:s,s:s,s:s,s:b}", "id", (json_int_t)rows_int(r, 0), "type",
+					 rows_text(r, 1), "urgency", rows_text(r, 2), "route", rows_text(r, 3),
+					 "auto_send", (int)rows_int(r, 4));
+		rows_done(r);
 	}
 	json_object_set_new(o, "rule", rule);
 	json_object_set_new(o, "overrides",
@@ -552,65 +549,43 @@ json_t *desk_task_classification(Store *s, int64_t task_id, int64_t rule_id)
 json_t *desk_client_choices(Store *s, const User *viewer, int limit, int *more)
 {
 	*more = 0;
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT c.id, c.name, c.phone FROM clients c WHERE " VISIBLE("c.id")
 		" ORDER BY c.name COLLATE NOCASE, c.id LIMIT :limit",
 		VIEWER_ARGS(viewer), SQL_INT(":limit", limit + 1), SQL_END);
 	json_t *rows = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (rows_next(r)) {
 		if ((int)json_array_size(rows) == limit) {
 			*more = 1;
 			break;
 		}
-		const char *name = col_text(st, 1);
-		json_array_append_new(rows, json_pack("{s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-						      "label", *name ? name : col_text(st, 2)));
+		const char *name = rows_text(r, 1);
+		json_array_append_new(rows, json_pack("{s:I,s:s}", "id", (json_int_t)rows_int(r, 0),
+						      "label", *name ? name : rows_text(r, 2)));
 	}
-	store_done(st);
+	rows_done(r);
 	return rows;
 }
 
 json_t *desk_user_choices(Store *s, int64_t client_id)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT u.id, u.login, u.name FROM users u WHERE u.disabled_at IS NULL AND (:c = 0 OR u.role = 'admin' "
 		" OR EXISTS (SELECT 1 FROM client_members cm WHERE cm.user_id = u.id AND cm.client_id = :c)) "
 		"ORDER BY u.login",
 		SQL_INT(":c", client_id), SQL_END);
 	json_t *rows = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(rows, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-						      "login", col_text(st, 1), "name", col_text(st, 2)));
-	store_done(st);
+	while (rows_next(r))
+		json_array_append_new(rows, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)rows_int(r, 0),
+						      "login", rows_text(r, 1), "name", rows_text(r, 2)));
+	rows_done(r);
 	return rows;
 }
 
 /* ---- lists ----------------------------------------------------------- */
 
-/* Prepare a cached statement and bind those of args (ending with a
- * kind-0 entry) that the SQL names; the variants of one list share an
- * argument list but not every parameter. */
-static sqlite3_stmt *stmt_bind(Store *s, const char *sql, const SqlArg *args)
-{
-	sqlite3_stmt *st = store_stmt(s, sql, SQL_END);
-	for (; args->kind; args++) {
-		int idx = sqlite3_bind_parameter_index(st, args->name);
-		if (!idx)
-			continue;
-		switch (args->kind) {
-		case 'i': sqlite3_bind_int64(st, idx, args->i); break;
-		case 'd': sqlite3_bind_double(st, idx, args->d); break;
-		case 's':
-			if (args->s)
-				sqlite3_bind_text(st, idx, args->s, -1, SQLITE_TRANSIENT);
-			else
-				sqlite3_bind_null(st, idx);
-			break;
-		default: sqlite3_bind_null(st, idx); break;
-		}
-	}
-	return st;
-}
+/* The SQL variants of one list share one argument array, and
+ * store_query_some binds the parameters each variant uses. */
 
 /* Task list: the driving clause picks the rows of one page by id (an
  * index walk in sort order, or one client's / assignee's / agent's / rare
@@ -764,10 +739,10 @@ json_t *desk_task_list(Store *s, const User *viewer, const DeskTaskFilter *f, ch
 		SQL_TEXT(":ku", ku), SQL_INT(":k", k), SQL_INT(":kid", kid), SQL_INT(":limit", limit + 1), SQL_END,
 	};
 	int sort = f->sort == TASK_SORT_CREATED ? 1 : f->sort == TASK_SORT_URGENCY ? 2 : 0;
-	sqlite3_stmt *st = stmt_bind(s, task_list_sql[task_drive(viewer, f)][sort], args);
+	Rows *r = store_query_some(s, task_list_sql[task_drive(viewer, f)][sort], args);
 	json_t *rows = json_array();
 	int rc, n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rows_step(r)) == STORE_ROW) {
 		if (n++ == limit) {
 			/* one more row exists: the last row shown is the cursor */
 			json_t *last = json_array_get(rows, json_array_size(rows) - 1);
@@ -779,30 +754,28 @@ json_t *desk_task_list(Store *s, const User *viewer, const DeskTaskFilter *f, ch
 						  json_string_value(json_object_get(last, "urgency")), lkey, lid);
 			else
 				*next = xasprintf("%" PRId64 ".%" PRId64, lkey, lid);
-			rc = SQLITE_DONE;
+			rc = STORE_OK;
 			break;
 		}
 		json_t *o = json_object();
-		json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-		json_object_set_new(o, "title", json_string(col_text(st, 1)));
-		json_object_set_new(o, "client_id", json_integer(sqlite3_column_int64(st, 2)));
-		json_object_set_new(o, "client_name", json_string(col_text(st, 3)));
-		json_object_set_new(o, "client_phone", json_string(col_text(st, 4)));
-		json_object_set_new(o, "type", json_string(col_text(st, 5)));
-		json_object_set_new(o, "urgency", json_string(col_text(st, 6)));
-		json_object_set_new(o, "status", json_string(col_text(st, 7)));
-		json_object_set_new(o, "route", json_string(col_text(st, 8)));
-		json_object_set_new(o, "confidence", sqlite3_column_type(st, 9) == SQLITE_NULL
-							     ? json_null()
-							     : json_real(sqlite3_column_double(st, 9)));
-		json_object_set_new(o, "assignee_id", col_json_int(st, 10));
-		json_object_set_new(o, "assignee_login", col_json_text(st, 11));
-		json_object_set_new(o, "created_at", json_integer(sqlite3_column_int64(st, 12)));
-		json_object_set_new(o, "updated_at", json_integer(sqlite3_column_int64(st, 13)));
+		json_object_set_new(o, "id", json_integer(rows_int(r, 0)));
+		json_object_set_new(o, "title", json_string(rows_text(r, 1)));
+		json_object_set_new(o, "client_id", json_integer(rows_int(r, 2)));
+		json_object_set_new(o, "client_name", json_string(rows_text(r, 3)));
+		json_object_set_new(o, "client_phone", json_string(rows_text(r, 4)));
+		json_object_set_new(o, "type", json_string(rows_text(r, 5)));
+		json_object_set_new(o, "urgency", json_string(rows_text(r, 6)));
+		json_object_set_new(o, "status", json_string(rows_text(r, 7)));
+		json_object_set_new(o, "route", json_string(rows_text(r, 8)));
+		json_object_set_new(o, "confidence", rows_null(r, 9) ? json_null() : json_real(rows_real(r, 9)));
+		json_object_set_new(o, "assignee_id", col_json_int(r, 10));
+		json_object_set_new(o, "assignee_login", col_json_text(r, 11));
+		json_object_set_new(o, "created_at", json_integer(rows_int(r, 12)));
+		json_object_set_new(o, "updated_at", json_integer(rows_int(r, 13)));
 		json_array_append_new(rows, o);
 	}
-	store_done(st);
-	if (rc != SQLITE_DONE) {
+	rows_done(r);
+	if (rc != STORE_OK) {
 		json_decref(rows);
 		free(*next);
 		*next = NULL;
@@ -826,17 +799,17 @@ int desk_task_counts(Store *s, const User *viewer, const DeskTaskFilter *f, int6
 	int drive = f->client_id > 0 ? DRIVE_CLIENT : f->assignee_id > 0 ? DRIVE_ASSIGNEE
 		  : !viewer_is_admin(viewer) ? DRIVE_AGENT : DRIVE_SCAN;
 	int plain = !f->type && !f->urgency && !f->route && !f->assignee_id && !f->unassigned;
-	sqlite3_stmt *st = stmt_bind(s, plain && task_count_fast_sql[drive] ? task_count_fast_sql[drive]
-									   : task_count_sql[drive], args);
+	Rows *r = store_query_some(s, plain && task_count_fast_sql[drive] ? task_count_fast_sql[drive]
+									  : task_count_sql[drive], args);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *status = col_text(st, 0);
+	while ((rc = rows_step(r)) == STORE_ROW) {
+		const char *status = rows_text(r, 0);
 		for (int i = 0; desk_task_statuses[i]; i++)
 			if (strcmp(status, desk_task_statuses[i]) == 0)
-				counts[i] = sqlite3_column_int64(st, 1);
+				counts[i] = rows_int(r, 1);
 	}
-	store_done(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	rows_done(r);
+	return rc == STORE_OK ? 0 : -1;
 }
 
 /* A draft (alias d) that is still the next thing to send: nothing has
@@ -851,7 +824,7 @@ json_t *desk_draft_list(Store *s, const User *viewer, int64_t after_id, int limi
 	*more = 0;
 	if (limit < 1 || limit > 200)
 		limit = 20;
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT m.id, m.body, m.created_at, m.client_id, c.name, c.phone, m.task_id, t.title, t.type, "
 		" t.urgency, "
 		" (SELECT i.body FROM messages i WHERE i.task_id = m.task_id AND i.direction = 'in' "
@@ -864,29 +837,29 @@ json_t *desk_draft_list(Store *s, const User *viewer, int64_t after_id, int limi
 		SQL_INT(":after", after_id), VIEWER_ARGS(viewer), SQL_INT(":limit", limit + 1), SQL_END);
 	json_t *rows = json_array();
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rows_step(r)) == STORE_ROW) {
 		if ((int)json_array_size(rows) == limit) {
 			*more = 1;
-			rc = SQLITE_DONE;
+			rc = STORE_OK;
 			break;
 		}
 		json_t *o = json_object();
-		json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-		json_object_set_new(o, "body", json_string(col_text(st, 1)));
-		json_object_set_new(o, "created_at", json_integer(sqlite3_column_int64(st, 2)));
-		json_object_set_new(o, "client_id", json_integer(sqlite3_column_int64(st, 3)));
-		json_object_set_new(o, "client_name", json_string(col_text(st, 4)));
-		json_object_set_new(o, "client_phone", json_string(col_text(st, 5)));
-		json_object_set_new(o, "task_id", col_json_int(st, 6));
-		json_object_set_new(o, "task_title", col_json_text(st, 7));
-		json_object_set_new(o, "task_type", col_json_text(st, 8));
-		json_object_set_new(o, "task_urgency", col_json_text(st, 9));
-		json_object_set_new(o, "last_in_body", col_json_text(st, 10));
-		json_object_set_new(o, "last_in_at", col_json_int(st, 11));
+		json_object_set_new(o, "id", json_integer(rows_int(r, 0)));
+		json_object_set_new(o, "body", json_string(rows_text(r, 1)));
+		json_object_set_new(o, "created_at", json_integer(rows_int(r, 2)));
+		json_object_set_new(o, "client_id", json_integer(rows_int(r, 3)));
+		json_object_set_new(o, "client_name", json_string(rows_text(r, 4)));
+		json_object_set_new(o, "client_phone", json_string(rows_text(r, 5)));
+		json_object_set_new(o, "task_id", col_json_int(r, 6));
+		json_object_set_new(o, "task_title", col_json_text(r, 7));
+		json_object_set_new(o, "task_type", col_json_text(r, 8));
+		json_object_set_new(o, "task_urgency", col_json_text(r, 9));
+		json_object_set_new(o, "last_in_body", col_json_text(r, 10));
+		json_object_set_new(o, "last_in_at", col_json_int(r, 11));
 		json_array_append_new(rows, o);
 	}
-	store_done(st);
-	if (rc != SQLITE_DONE) {
+	rows_done(r);
+	if (rc != STORE_OK) {
 		json_decref(rows);
 		return NULL;
 	}
@@ -921,22 +894,22 @@ static const char *const event_list_sql[4] = {
 	EL_PICK("e.client_id IN (SELECT am.client_id FROM client_members am WHERE am.user_id = :uid) AND "),
 };
 
-static json_t *event_row(sqlite3_stmt *st)
+static json_t *event_row(Rows *r)
 {
 	json_t *o = json_object();
-	const char *type = col_text(st, 1);
-	json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+	const char *type = rows_text(r, 1);
+	json_object_set_new(o, "id", json_integer(rows_int(r, 0)));
 	json_object_set_new(o, "type", json_string(type));
-	json_object_set_new(o, "client_id", col_json_int(st, 2));
-	const char *name = col_text(st, 3);
-	json_object_set_new(o, "client_name", sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null()
-					      : json_string(*name ? name : col_text(st, 4)));
-	json_object_set_new(o, "task_id", col_json_int(st, 5));
-	json_object_set_new(o, "task_title", col_json_text(st, 6));
-	json_object_set_new(o, "message_id", col_json_int(st, 7));
-	json_object_set_new(o, "message_task_id", col_json_int(st, 8));
-	json_object_set_new(o, "actor", json_string(col_text(st, 9)));
-	json_t *details = json_loads(col_text(st, 10), 0, NULL);
+	json_object_set_new(o, "client_id", col_json_int(r, 2));
+	const char *name = rows_text(r, 3);
+	json_object_set_new(o, "client_name", rows_null(r, 2) ? json_null()
+					      : json_string(*name ? name : rows_text(r, 4)));
+	json_object_set_new(o, "task_id", col_json_int(r, 5));
+	json_object_set_new(o, "task_title", col_json_text(r, 6));
+	json_object_set_new(o, "message_id", col_json_int(r, 7));
+	json_object_set_new(o, "message_task_id", col_json_int(r, 8));
+	json_object_set_new(o, "actor", json_string(rows_text(r, 9)));
+	json_t *details = json_loads(rows_text(r, 10), 0, NULL);
 	if (!json_is_object(details)) {
 		json_decref(details);
 		details = json_object();
@@ -945,7 +918,7 @@ static json_t *event_row(sqlite3_stmt *st)
 	json_object_set_new(o, "summary", json_string(summary));
 	free(summary);
 	json_object_set_new(o, "details", details);
-	json_object_set_new(o, "created_at", json_integer(sqlite3_column_int64(st, 11)));
+	json_object_set_new(o, "created_at", json_integer(rows_int(r, 11)));
 	return o;
 }
 
@@ -961,19 +934,19 @@ json_t *desk_event_list(Store *s, const User *viewer, const char *type, int64_t 
 		VIEWER_ARGS(viewer), SQL_INT(":before", before_id > 0 ? before_id : INT64_MAX),
 		SQL_INT(":limit", limit + 1), SQL_END,
 	};
-	sqlite3_stmt *st = stmt_bind(s, event_list_sql[drive], args);
+	Rows *r = store_query_some(s, event_list_sql[drive], args);
 	json_t *rows = json_array();
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rows_step(r)) == STORE_ROW) {
 		if ((int)json_array_size(rows) == limit) {
 			*more = 1;
-			rc = SQLITE_DONE;
+			rc = STORE_OK;
 			break;
 		}
-		json_array_append_new(rows, event_row(st));
+		json_array_append_new(rows, event_row(r));
 	}
-	store_done(st);
-	if (rc != SQLITE_DONE) {
+	rows_done(r);
+	if (rc != STORE_OK) {
 		json_decref(rows);
 		return NULL;
 	}
@@ -982,13 +955,13 @@ json_t *desk_event_list(Store *s, const User *viewer, const char *type, int64_t 
 
 json_t *desk_task_events(Store *s, int64_t task_id, int limit)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		EL_COLS "FROM events e " EL_JOINS "WHERE e.task_id = :task ORDER BY e.id DESC LIMIT :limit", SQL_INT(":task", task_id),
 		SQL_INT(":limit", limit), SQL_END);
 	json_t *rows = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(rows, event_row(st));
-	store_done(st);
+	while (rows_next(r))
+		json_array_append_new(rows, event_row(r));
+	rows_done(r);
 	return rows;
 }
 

@@ -418,20 +418,20 @@ char *doc_client_dir(Store *s, int64_t client_id)
 		if (d)
 			return d;
 	}
-	sqlite3_stmt *st = store_stmt(s, "SELECT name, company, phone FROM clients WHERE id = :c",
-				      SQL_INT(":c", client_id), SQL_END);
+	Rows *r = store_query(s, "SELECT name, company, phone FROM clients WHERE id = :c",
+			      SQL_INT(":c", client_id), SQL_END);
 	char *dir = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = col_text(st, 0);
+	if (rows_next(r)) {
+		const char *name = rows_text(r, 0);
 		if (!*name)
-			name = col_text(st, 1);
+			name = rows_text(r, 1);
 		if (!*name)
 			name = "client";
 		char slug[SLUG_MAX];
 		artifact_slug(name, slug, sizeof slug);
 		dir = xasprintf("clients/%s-%lld", slug, (long long)client_id);
 	}
-	store_done(st);
+	rows_done(r);
 	return dir;
 }
 
@@ -445,15 +445,14 @@ char *doc_task_dir(Store *s, int64_t task_id)
 		if (d)
 			return d;
 	}
-	sqlite3_stmt *st = store_stmt(s, "SELECT client_id, title FROM tasks WHERE id = :t", SQL_INT(":t", task_id),
-				      SQL_END);
+	Rows *r = store_query(s, "SELECT client_id, title FROM tasks WHERE id = :t", SQL_INT(":t", task_id), SQL_END);
 	int64_t client = 0;
 	char slug[SLUG_MAX];
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		client = sqlite3_column_int64(st, 0);
-		artifact_slug(col_text(st, 1), slug, sizeof slug);
+	if (rows_next(r)) {
+		client = rows_int(r, 0);
+		artifact_slug(rows_text(r, 1), slug, sizeof slug);
 	}
-	store_done(st);
+	rows_done(r);
 	if (!client)
 		return NULL;
 	char *cdir = doc_client_dir(s, client);
@@ -475,43 +474,42 @@ char *doc_task_dir(Store *s, int64_t task_id)
 		 "d.deleted_at, c.name, t.title, c.phone"
 #define DOC_FROM "FROM documents d JOIN clients c ON c.id = d.client_id LEFT JOIN tasks t ON t.id = d.task_id "
 
-static json_t *jint_or_null(sqlite3_stmt *st, int i)
+static json_t *jint_or_null(Rows *r, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(st, i));
+	return rows_null(r, i) ? json_null() : json_integer(rows_int(r, i));
 }
 
-static json_t *doc_row(sqlite3_stmt *st)
+static json_t *doc_row(Rows *r)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-	json_object_set_new(o, "client_id", json_integer(sqlite3_column_int64(st, 1)));
-	json_object_set_new(o, "task_id", jint_or_null(st, 2));
-	json_object_set_new(o, "event_id", jint_or_null(st, 3));
-	json_object_set_new(o, "path", json_string(col_text(st, 4)));
-	json_object_set_new(o, "file_name", json_string(col_text(st, 5)));
-	json_object_set_new(o, "content_type", json_string(col_text(st, 6)));
-	json_object_set_new(o, "size", json_integer(sqlite3_column_int64(st, 7)));
-	json_object_set_new(o, "current_commit", json_string(col_text(st, 8)));
-	json_object_set_new(o, "uploaded_by", json_string(col_text(st, 9)));
-	json_object_set_new(o, "updated_by", json_string(col_text(st, 10)));
-	json_object_set_new(o, "description", json_string(col_text(st, 11)));
-	json_object_set_new(o, "created_at", json_integer(sqlite3_column_int64(st, 12)));
-	json_object_set_new(o, "updated_at", json_integer(sqlite3_column_int64(st, 13)));
-	json_object_set_new(o, "deleted_at", jint_or_null(st, 14));
-	json_object_set_new(o, "deleted", json_boolean(sqlite3_column_type(st, 14) != SQLITE_NULL));
-	const char *cname = col_text(st, 15);
-	json_object_set_new(o, "client_name", json_string(*cname ? cname : col_text(st, 17)));
-	json_object_set_new(o, "task_title", sqlite3_column_type(st, 16) == SQLITE_NULL ? json_null()
-										     : json_string(col_text(st, 16)));
+	json_object_set_new(o, "id", json_integer(rows_int(r, 0)));
+	json_object_set_new(o, "client_id", json_integer(rows_int(r, 1)));
+	json_object_set_new(o, "task_id", jint_or_null(r, 2));
+	json_object_set_new(o, "event_id", jint_or_null(r, 3));
+	json_object_set_new(o, "path", json_string(rows_text(r, 4)));
+	json_object_set_new(o, "file_name", json_string(rows_text(r, 5)));
+	json_object_set_new(o, "content_type", json_string(rows_text(r, 6)));
+	json_object_set_new(o, "size", json_integer(rows_int(r, 7)));
+	json_object_set_new(o, "current_commit", json_string(rows_text(r, 8)));
+	json_object_set_new(o, "uploaded_by", json_string(rows_text(r, 9)));
+	json_object_set_new(o, "updated_by", json_string(rows_text(r, 10)));
+	json_object_set_new(o, "description", json_string(rows_text(r, 11)));
+	json_object_set_new(o, "created_at", json_integer(rows_int(r, 12)));
+	json_object_set_new(o, "updated_at", json_integer(rows_int(r, 13)));
+	json_object_set_new(o, "deleted_at", jint_or_null(r, 14));
+	json_object_set_new(o, "deleted", json_boolean(!rows_null(r, 14)));
+	const char *cname = rows_text(r, 15);
+	json_object_set_new(o, "client_name", json_string(*cname ? cname : rows_text(r, 17)));
+	json_object_set_new(o, "task_title", rows_null(r, 16) ? json_null() : json_string(rows_text(r, 16)));
 	return o;
 }
 
 json_t *doc_get(Store *s, const DocViewer *v, int64_t id)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT " DOC_COLS " " DOC_FROM "WHERE d.id = :id AND " DOC_VISIBLE("d.client_id"),
-				      SQL_INT(":id", id), VIEWER_ARGS(v), SQL_END);
-	json_t *o = sqlite3_step(st) == SQLITE_ROW ? doc_row(st) : NULL;
-	store_done(st);
+	Rows *r = store_query(s, "SELECT " DOC_COLS " " DOC_FROM "WHERE d.id = :id AND " DOC_VISIBLE("d.client_id"),
+			      SQL_INT(":id", id), VIEWER_ARGS(v), SQL_END);
+	json_t *o = rows_next(r) ? doc_row(r) : NULL;
+	rows_done(r);
 	return o;
 }
 
@@ -519,7 +517,7 @@ json_t *doc_list(Store *s, const DocViewer *v, const DocFilter *f, int *more)
 {
 	const char *by = f->uploaded_by && *f->uploaded_by ? f->uploaded_by : NULL;
 	int limit = f->limit > 0 ? f->limit : 50;
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT " DOC_COLS " " DOC_FROM
 		"WHERE " DOC_VISIBLE("d.client_id") " "
 		"  AND (:client = 0 OR d.client_id = :client) AND (:task = 0 OR d.task_id = :task) "
@@ -536,16 +534,16 @@ json_t *doc_list(Store *s, const DocViewer *v, const DocFilter *f, int *more)
 	json_t *rows = json_array();
 	int rc, n = 0;
 	*more = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rows_step(r)) == STORE_ROW) {
 		if (n == limit) {
 			*more = 1;
 			continue;
 		}
-		json_array_append_new(rows, doc_row(st));
+		json_array_append_new(rows, doc_row(r));
 		n++;
 	}
-	store_done(st);
-	if (rc != SQLITE_DONE) {
+	rows_done(r);
+	if (rc != STORE_OK) {
 		json_decref(rows);
 		return NULL;
 	}
@@ -622,10 +620,10 @@ static int resolve_owner(Store *s, const DocViewer *v, const DocUpload *u, int64
 	*client = u->client_id;
 	*task = u->task_id;
 	if (u->task_id) {
-		sqlite3_stmt *st = store_stmt(s, "SELECT client_id FROM tasks WHERE id = :t AND " DOC_VISIBLE("client_id"),
-					      SQL_INT(":t", u->task_id), VIEWER_ARGS(v), SQL_END);
-		int64_t tc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		store_done(st);
+		Rows *r = store_query(s, "SELECT client_id FROM tasks WHERE id = :t AND " DOC_VISIBLE("client_id"),
+				      SQL_INT(":t", u->task_id), VIEWER_ARGS(v), SQL_END);
+		int64_t tc = rows_next(r) ? rows_int(r, 0) : 0;
+		rows_done(r);
 		if (!tc)
 			return set_err(e, DOC_NOT_FOUND, "task_id", "not_found", "There is no task %lld, or it is not one of yours.",
 				       (long long)u->task_id);
@@ -636,16 +634,16 @@ static int resolve_owner(Store *s, const DocViewer *v, const DocUpload *u, int64
 		*client = tc;
 	}
 	if (u->event_id) {
-		sqlite3_stmt *st = store_stmt(s,
+		Rows *r = store_query(s,
 			"SELECT client_id, task_id FROM events WHERE id = :e AND client_id IS NOT NULL AND "
 			DOC_VISIBLE("client_id"),
 			SQL_INT(":e", u->event_id), VIEWER_ARGS(v), SQL_END);
 		int64_t ec = 0, et = 0;
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			ec = sqlite3_column_int64(st, 0);
-			et = sqlite3_column_int64(st, 1);
+		if (rows_next(r)) {
+			ec = rows_int(r, 0);
+			et = rows_int(r, 1);
 		}
-		store_done(st);
+		rows_done(r);
 		if (!ec)
 			return set_err(e, DOC_NOT_FOUND, "event_id", "not_found",
 				       "There is no event %lld of a client of yours.", (long long)u->event_id);
@@ -738,26 +736,26 @@ static void row_free(DocRow *r)
 /* Load the row by id (path NULL) or by path.  1 found, 0 not. */
 static int row_load(Store *s, const DocViewer *v, int64_t id, const char *path, DocRow *r)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *rows = store_query(s,
 		"SELECT id, client_id, coalesce(task_id, 0), coalesce(event_id, 0), path, file_name, current_commit, "
 		" description, deleted_at IS NOT NULL FROM documents "
 		"WHERE (id = :id OR path = :path) AND " DOC_VISIBLE("client_id"),
 		SQL_INT(":id", path ? -1 : id), SQL_TEXT(":path", path ? path : ""), VIEWER_ARGS(v), SQL_END);
 	int found = 0;
 	memset(r, 0, sizeof *r);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		r->id = sqlite3_column_int64(st, 0);
-		r->client = sqlite3_column_int64(st, 1);
-		r->task = sqlite3_column_int64(st, 2);
-		r->event = sqlite3_column_int64(st, 3);
-		r->path = xstrdup(col_text(st, 4));
-		r->file = xstrdup(col_text(st, 5));
-		r->commit = xstrdup(col_text(st, 6));
-		r->description = xstrdup(col_text(st, 7));
-		r->deleted = sqlite3_column_int(st, 8);
+	if (rows_next(rows)) {
+		r->id = rows_int(rows, 0);
+		r->client = rows_int(rows, 1);
+		r->task = rows_int(rows, 2);
+		r->event = rows_int(rows, 3);
+		r->path = xstrdup(rows_text(rows, 4));
+		r->file = xstrdup(rows_text(rows, 5));
+		r->commit = xstrdup(rows_text(rows, 6));
+		r->description = xstrdup(rows_text(rows, 7));
+		r->deleted = rows_int(rows, 8);
 		found = 1;
 	}
-	store_done(st);
+	rows_done(rows);
 	return found;
 }
 
@@ -867,7 +865,7 @@ int doc_upload(Store *s, const DocViewer *v, const DocUpload *u, DocResult *r, D
 			SQL_INT(":c", client), task ? SQL_INT(":t", task) : SQL_NULL(":t"),
 			event ? SQL_INT(":e", event) : SQL_NULL(":e"), SQL_TEXT(":path", path), SQL_TEXT(":file", name),
 			SQL_TEXT(":type", type), SQL_INT(":size", (int64_t)u->len), SQL_TEXT(":by", u->actor),
-			SQL_TEXT(":desc", desc), SQL_INT(":now", now), SQL_END) != SQLITE_OK) {
+			SQL_TEXT(":desc", desc), SQL_INT(":now", now), SQL_END) != STORE_OK) {
 			store_fail(s, e, "inserting the document");
 			goto out;
 		}
@@ -898,7 +896,7 @@ int doc_upload(Store *s, const DocViewer *v, const DocUpload *u, DocResult *r, D
 		"WHERE id = :id",
 		SQL_TEXT(":commit", r->commit), SQL_TEXT(":type", type), SQL_INT(":size", (int64_t)u->len),
 		SQL_TEXT(":desc", desc), SQL_INT(":now", now), SQL_TEXT(":by", u->actor), SQL_INT(":id", r->id),
-		SQL_END) != SQLITE_OK) {
+		SQL_END) != STORE_OK) {
 		store_fail(s, e, "recording the commit");
 		goto out;
 	}
@@ -971,7 +969,7 @@ int doc_delete(Store *s, const DocViewer *v, int64_t id, const char *actor, cons
 	int64_t t = now_ms();
 	if (store_exec(s, "UPDATE documents SET deleted_at = :now, deleted_by = :by, updated_at = :now, updated_by = :by "
 			  "WHERE id = :id",
-		       SQL_INT(":now", t), SQL_TEXT(":by", actor), SQL_INT(":id", id), SQL_END) != SQLITE_OK) {
+		       SQL_INT(":now", t), SQL_TEXT(":by", actor), SQL_INT(":id", id), SQL_END) != STORE_OK) {
 		store_fail(s, e, "marking the document deleted");
 		goto out;
 	}

@@ -12,30 +12,30 @@ FormKeyState formkey_claim(Store *s, const char *key, int64_t user_id, const cha
 		return FORMKEY_ERROR;
 	/* Cheap pruning: an index range that is empty almost every time. */
 	if (store_exec(s, "DELETE FROM form_submissions WHERE created_at < :old", SQL_INT(":old", now - FORMKEY_KEEP_MS),
-		       SQL_END) != SQLITE_OK)
+		       SQL_END) != STORE_OK)
 		goto fail;
 	if (store_exec(s,
 		"INSERT INTO form_submissions (key, user_id, path, created_at) VALUES (:k, :u, :p, :now) "
 		"ON CONFLICT (key) DO NOTHING",
 		SQL_TEXT(":k", key), SQL_INT(":u", user_id), SQL_TEXT(":p", path), SQL_INT(":now", now),
-		SQL_END) != SQLITE_OK)
+		SQL_END) != STORE_OK)
 		goto fail;
 	FormKeyState state = FORMKEY_CLAIMED;
 	if (store_changes(s) == 0) {
-		sqlite3_stmt *st = store_stmt(s, "SELECT finished_at, location, created_at FROM form_submissions WHERE key = :k",
-					      SQL_TEXT(":k", key), SQL_END);
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			store_done(st);
+		Rows *r = store_query(s, "SELECT finished_at, location, created_at FROM form_submissions WHERE key = :k",
+				      SQL_TEXT(":k", key), SQL_END);
+		if (!rows_next(r)) {
+			rows_done(r);
 			goto fail; /* cannot happen inside the transaction */
 		}
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		if (!rows_null(r, 0)) {
 			state = FORMKEY_DONE;
-			*location = xstrdup(col_text(st, 1));
+			*location = xstrdup(rows_text(r, 1));
 		} else {
 			state = FORMKEY_PENDING;
-			*claimed_at = sqlite3_column_int64(st, 2);
+			*claimed_at = rows_int(r, 2);
 		}
-		store_done(st);
+		rows_done(r);
 	}
 	if (store_commit(s) != 0)
 		return FORMKEY_ERROR;
@@ -49,11 +49,11 @@ int formkey_finish(Store *s, const char *key, const char *location)
 {
 	return store_exec(s, "UPDATE form_submissions SET finished_at = :now, location = :loc WHERE key = :k",
 			  SQL_INT(":now", now_ms()), SQL_TEXT(":loc", location ? location : ""), SQL_TEXT(":k", key),
-			  SQL_END) == SQLITE_OK ? 0 : -1;
+			  SQL_END) == STORE_OK ? 0 : -1;
 }
 
 int formkey_release(Store *s, const char *key)
 {
-	return store_exec(s, "DELETE FROM form_submissions WHERE key = :k", SQL_TEXT(":k", key), SQL_END) == SQLITE_OK
+	return store_exec(s, "DELETE FROM form_submissions WHERE key = :k", SQL_TEXT(":k", key), SQL_END) == STORE_OK
 		       ? 0 : -1;
 }

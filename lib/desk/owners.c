@@ -66,29 +66,28 @@ int owners_pattern_matches(const char *pattern, const char *text)
 
 char *owners_pick(Store *s, const char *text)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT pattern, login FROM owner_rules ORDER BY priority DESC, id",
-				      SQL_END);
+	Rows *r = store_query(s, "SELECT pattern, login FROM owner_rules ORDER BY priority DESC, id", SQL_END);
 	char *login = NULL;
-	while (!login && sqlite3_step(st) == SQLITE_ROW)
-		if (owners_pattern_matches(col_text(st, 0), text))
-			login = xstrdup(col_text(st, 1));
-	store_done(st);
+	while (!login && rows_next(r))
+		if (owners_pattern_matches(rows_text(r, 0), text))
+			login = xstrdup(rows_text(r, 1));
+	rows_done(r);
 	return login;
 }
 
 json_t *owners_list(Store *s)
 {
 	json_t *a = json_array();
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT id, pattern, login, priority, created_by, created_at FROM owner_rules "
 		"ORDER BY priority DESC, id", SQL_END);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (rows_next(r))
 		json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:I,s:s,s:I}", "id",
-						   (json_int_t)sqlite3_column_int64(st, 0), "pattern", col_text(st, 1),
-						   "login", col_text(st, 2), "priority",
-						   (json_int_t)sqlite3_column_int64(st, 3), "created_by", col_text(st, 4),
-						   "created_at", (json_int_t)sqlite3_column_int64(st, 5)));
-	store_done(st);
+						   (json_int_t)rows_int(r, 0), "pattern", rows_text(r, 1),
+						   "login", rows_text(r, 2), "priority",
+						   (json_int_t)rows_int(r, 3), "created_by", rows_text(r, 4),
+						   "created_at", (json_int_t)rows_int(r, 5)));
+	rows_done(r);
 	return a;
 }
 
@@ -154,7 +153,7 @@ int64_t owners_add(Store *s, const char *pattern, const char *login, int priorit
 	if (store_exec(s, "INSERT INTO owner_rules (pattern, login, priority, created_by, created_at) "
 			  "VALUES (:p, :l, :pr, :by, :now)",
 		       SQL_TEXT(":p", pat), SQL_TEXT(":l", login), SQL_INT(":pr", priority), SQL_TEXT(":by", actor),
-		       SQL_INT(":now", now_ms()), SQL_END) != SQLITE_OK)
+		       SQL_INT(":now", now_ms()), SQL_END) != STORE_OK)
 		goto done;
 	id = store_last_id(s);
 	json_t *d = json_pack("{s:I,s:s,s:s,s:i}", "rule_id", (json_int_t)id, "pattern", pat, "login", login,
@@ -171,19 +170,18 @@ done:
 
 int owners_delete(Store *s, int64_t id, const char *actor)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT pattern, login FROM owner_rules WHERE id = :id", SQL_INT(":id", id),
-				      SQL_END);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		store_done(st);
+	Rows *r = store_query(s, "SELECT pattern, login FROM owner_rules WHERE id = :id", SQL_INT(":id", id), SQL_END);
+	if (!rows_next(r)) {
+		rows_done(r);
 		return 0;
 	}
-	json_t *d = json_pack("{s:I,s:s,s:s}", "rule_id", (json_int_t)id, "pattern", col_text(st, 0), "login",
-			      col_text(st, 1));
-	store_done(st);
+	json_t *d = json_pack("{s:I,s:s,s:s}", "rule_id", (json_int_t)id, "pattern", rows_text(r, 0), "login",
+			      rows_text(r, 1));
+	rows_done(r);
 	char *dt = json_dumps(d, JSON_COMPACT);
 	json_decref(d);
 	int rc = -1;
-	if (store_exec(s, "DELETE FROM owner_rules WHERE id = :id", SQL_INT(":id", id), SQL_END) == SQLITE_OK &&
+	if (store_exec(s, "DELETE FROM owner_rules WHERE id = :id", SQL_INT(":id", id), SQL_END) == STORE_OK &&
 	    store_event(s, "owner_rule_deleted", 0, 0, 0, actor, dt) >= 0)
 		rc = 1;
 	free(dt);

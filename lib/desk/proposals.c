@@ -84,7 +84,7 @@ int64_t proposal_add(Store *s, const ProposalNew *p)
 		SQL_TEXT(":prev", p->previous_value), SQL_TEXT(":val", p->proposed_value ? p->proposed_value : ""),
 		SQL_TEXT(":src", p->source_text), p->confidence >= 0 ? SQL_REAL(":conf", p->confidence) : SQL_NULL(":conf"),
 		SQL_TEXT(":by", p->actor ? p->actor : "worker"), SQL_INT(":now", now), SQL_END);
-	if (rc != SQLITE_OK)
+	if (rc != STORE_OK)
 		return -1;
 	if (store_changes(s) == 0)
 		return 0;
@@ -112,28 +112,27 @@ static int mark(Store *s, int64_t id, const char *status, const char *edited, co
 		"UPDATE proposals SET status = :st, edited_value = :ed, document_commit = coalesce(:commit, document_commit), "
 		" decided_by = :by, decided_at = :now, updated_at = :now WHERE id = :id AND status = 'pending'",
 		SQL_TEXT(":st", status), SQL_TEXT(":ed", edited), SQL_TEXT(":commit", commit), SQL_TEXT(":by", actor),
-		SQL_INT(":now", now), SQL_INT(":id", id), SQL_END) != SQLITE_OK)
+		SQL_INT(":now", now), SQL_INT(":id", id), SQL_END) != STORE_OK)
 		return -1;
 	if (store_changes(s) == 0)
 		return 0;
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT kind, client_id, coalesce(task_id, 0), coalesce(message_id, 0), field, batch_id "
 		"FROM proposals WHERE id = :id", SQL_INT(":id", id), SQL_END);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		store_done(st);
+	if (!rows_next(r)) {
+		rows_done(r);
 		return -1;
 	}
-	json_t *d = json_pack("{s:I,s:s,s:s,s:s}", "proposal_id", (json_int_t)id, "kind", col_text(st, 0), "status",
+	json_t *d = json_pack("{s:I,s:s,s:s,s:s}", "proposal_id", (json_int_t)id, "kind", rows_text(r, 0), "status",
 			      status, "by", actor);
-	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-		json_object_set_new(d, "field", json_string(col_text(st, 4)));
-	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-		json_object_set_new(d, "batch_id", json_string(col_text(st, 5)));
+	if (!rows_null(r, 4))
+		json_object_set_new(d, "field", json_string(rows_text(r, 4)));
+	if (!rows_null(r, 5))
+		json_object_set_new(d, "batch_id", json_string(rows_text(r, 5)));
 	if (commit)
 		json_object_set_new(d, "commit", json_string(commit));
-	int64_t client = sqlite3_column_int64(st, 1), task = sqlite3_column_int64(st, 2),
-		msg = sqlite3_column_int64(st, 3);
-	store_done(st);
+	int64_t client = rows_int(r, 1), task = rows_int(r, 2), msg = rows_int(r, 3);
+	rows_done(r);
 	return event(s, "proposal_decided", client, task, msg, actor, d) < 0 ? -1 : 1;
 }
 
@@ -152,7 +151,7 @@ int proposal_prd_version(Store *s, int64_t proposal_id, const char *commit)
 {
 	return store_exec(s, "UPDATE proposals SET document_commit = :c, updated_at = :now WHERE id = :id",
 			  SQL_TEXT(":c", commit), SQL_INT(":now", now_ms()), SQL_INT(":id", proposal_id),
-			  SQL_END) == SQLITE_OK ? 0 : -1;
+			  SQL_END) == STORE_OK ? 0 : -1;
 }
 
 /* ---- deciding ---------------------------------------------------------- */
@@ -166,24 +165,24 @@ typedef struct {
 static int row_load(Store *s, const User *viewer, int64_t id, Row *r)
 {
 	memset(r, 0, sizeof *r);
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *rows = store_query(s,
 		"SELECT p.id, p.client_id, coalesce(p.task_id, 0), coalesce(p.message_id, 0), coalesce(p.document_id, 0), "
 		" p.kind, p.status, coalesce(p.field, ''), p.proposed_value FROM proposals p "
 		"WHERE p.id = :id AND " VISIBLE("p.client_id"),
 		SQL_INT(":id", id), VIEWER_ARGS(viewer), SQL_END);
-	int found = sqlite3_step(st) == SQLITE_ROW;
+	int found = rows_next(rows);
 	if (found) {
-		r->id = sqlite3_column_int64(st, 0);
-		r->client = sqlite3_column_int64(st, 1);
-		r->task = sqlite3_column_int64(st, 2);
-		r->message = sqlite3_column_int64(st, 3);
-		r->document = sqlite3_column_int64(st, 4);
-		snprintf(r->kind, sizeof r->kind, "%s", col_text(st, 5));
-		snprintf(r->status, sizeof r->status, "%s", col_text(st, 6));
-		snprintf(r->field, sizeof r->field, "%s", col_text(st, 7));
-		r->proposed = xstrdup(col_text(st, 8));
+		r->id = rows_int(rows, 0);
+		r->client = rows_int(rows, 1);
+		r->task = rows_int(rows, 2);
+		r->message = rows_int(rows, 3);
+		r->document = rows_int(rows, 4);
+		snprintf(r->kind, sizeof r->kind, "%s", rows_text(rows, 5));
+		snprintf(r->status, sizeof r->status, "%s", rows_text(rows, 6));
+		snprintf(r->field, sizeof r->field, "%s", rows_text(rows, 7));
+		r->proposed = xstrdup(rows_text(rows, 8));
 	}
-	store_done(st);
+	rows_done(rows);
 	return found;
 }
 
@@ -357,17 +356,17 @@ int proposal_prd_commit(Store *s, const User *viewer, int64_t id, const char *ma
 #define PROPOSAL_FROM \
 	"FROM proposals p JOIN clients c ON c.id = p.client_id LEFT JOIN tasks t ON t.id = p.task_id "
 
-static json_t *col_json(sqlite3_stmt *st, int i)
+static json_t *col_json(Rows *r, int i)
 {
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_NULL: return json_null();
-	case SQLITE_INTEGER: return json_integer(sqlite3_column_int64(st, i));
-	case SQLITE_FLOAT: return json_real(sqlite3_column_double(st, i));
-	default: return json_string(col_text(st, i));
+	switch (rows_type(r, i)) {
+	case STORE_T_NULL: return json_null();
+	case STORE_T_INT: return json_integer(rows_int(r, i));
+	case STORE_T_REAL: return json_real(rows_real(r, i));
+	default: return json_string(rows_text(r, i));
 	}
 }
 
-static json_t *row_json(sqlite3_stmt *st)
+static json_t *row_json(Rows *r)
 {
 	static const char *const names[] = {
 		"id", "kind", "client_id", "client_name", "task_id", "task_title", "message_id", "document_id",
@@ -376,16 +375,16 @@ static json_t *row_json(sqlite3_stmt *st)
 	};
 	json_t *o = json_object();
 	for (size_t i = 0; i < ARRAY_LEN(names); i++)
-		json_object_set_new(o, names[i], col_json(st, (int)i));
+		json_object_set_new(o, names[i], col_json(r, (int)i));
 	return o;
 }
 
 json_t *proposal_get(Store *s, const User *viewer, int64_t id)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT " PROPOSAL_COLS PROPOSAL_FROM "WHERE p.id = :id AND " VISIBLE("p.client_id"),
-				      SQL_INT(":id", id), VIEWER_ARGS(viewer), SQL_END);
-	json_t *o = sqlite3_step(st) == SQLITE_ROW ? row_json(st) : NULL;
-	store_done(st);
+	Rows *r = store_query(s, "SELECT " PROPOSAL_COLS PROPOSAL_FROM "WHERE p.id = :id AND " VISIBLE("p.client_id"),
+			      SQL_INT(":id", id), VIEWER_ARGS(viewer), SQL_END);
+	json_t *o = rows_next(r) ? row_json(r) : NULL;
+	rows_done(r);
 	return o;
 }
 
@@ -396,7 +395,7 @@ json_t *proposal_list(Store *s, const User *viewer, int64_t client_id, const cha
 		"SELECT count(*) FROM proposals p WHERE p.client_id = :c AND (:st IS NULL OR p.status = :st) "
 		"AND (:kind IS NULL OR p.kind = :kind) AND " VISIBLE("p.client_id"),
 		SQL_INT(":c", client_id), SQL_TEXT(":st", status), SQL_TEXT(":kind", kind), VIEWER_ARGS(viewer), SQL_END);
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT " PROPOSAL_COLS PROPOSAL_FROM
 		"WHERE p.client_id = :c AND (:st IS NULL OR p.status = :st) AND (:kind IS NULL OR p.kind = :kind) "
 		"AND " VISIBLE("p.client_id") " ORDER BY p.id DESC LIMIT :limit OFFSET :offset",
@@ -404,10 +403,10 @@ json_t *proposal_list(Store *s, const User *viewer, int64_t client_id, const cha
 		SQL_INT(":limit", limit), SQL_INT(":offset", offset), SQL_END);
 	json_t *a = json_array();
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(a, row_json(st));
-	store_done(st);
-	if (rc != SQLITE_DONE) {
+	while ((rc = rows_step(r)) == STORE_ROW)
+		json_array_append_new(a, row_json(r));
+	rows_done(r);
+	if (rc != STORE_OK) {
 		json_decref(a);
 		return NULL;
 	}
@@ -416,14 +415,14 @@ json_t *proposal_list(Store *s, const User *viewer, int64_t client_id, const cha
 
 json_t *proposal_profile_batches(Store *s, const User *viewer, int64_t client_id)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT " PROPOSAL_COLS PROPOSAL_FROM
 		"WHERE p.client_id = :c AND p.kind = 'profile_edit' AND p.status = 'pending' AND " VISIBLE("p.client_id")
 		" ORDER BY p.batch_id IS NULL, (SELECT min(q.id) FROM proposals q WHERE q.batch_id = p.batch_id), p.id",
 		SQL_INT(":c", client_id), VIEWER_ARGS(viewer), SQL_END);
 	json_t *batches = json_array(), *cur = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *row = row_json(st);
+	while (rows_next(r)) {
+		json_t *row = row_json(r);
 		const char *b = json_string_value(json_object_get(row, "batch_id"));
 		if (!cur || !b || strcmp(b, json_string_value(json_object_get(cur, "batch_id"))) != 0) {
 			cur = json_pack("{s:s,s:O,s:O,s:[]}", "batch_id", b ? b : "", "source_text",
@@ -433,19 +432,19 @@ json_t *proposal_profile_batches(Store *s, const User *viewer, int64_t client_id
 		}
 		json_array_append_new(json_object_get(cur, "items"), row);
 	}
-	store_done(st);
+	rows_done(r);
 	return batches;
 }
 
 json_t *proposal_batch_ids(Store *s, const User *viewer, const char *batch_id)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT p.id FROM proposals p WHERE p.batch_id = :b AND p.status = 'pending' AND " VISIBLE("p.client_id")
 		" ORDER BY p.id", SQL_TEXT(":b", batch_id), VIEWER_ARGS(viewer), SQL_END);
 	json_t *a = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(a, json_integer(sqlite3_column_int64(st, 0)));
-	store_done(st);
+	while (rows_next(r))
+		json_array_append_new(a, json_integer(rows_int(r, 0)));
+	rows_done(r);
 	return a;
 }
 

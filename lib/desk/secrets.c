@@ -57,7 +57,7 @@ int64_t secret_seal(Store *s, const char *cookie, SecretKind kind, int64_t subje
 		"INSERT INTO shown_once (session_hash, kind, subject_id, nonce, sealed, created_at) "
 		"VALUES (:h, :kind, :subject, :nonce, :sealed, :now)",
 		SQL_TEXT(":h", h), SQL_TEXT(":kind", kind_name(kind)), SQL_INT(":subject", subject),
-		SQL_TEXT(":nonce", nonce), SQL_TEXT(":sealed", sealed), SQL_INT(":now", now), SQL_END) != SQLITE_OK)
+		SQL_TEXT(":nonce", nonce), SQL_TEXT(":sealed", sealed), SQL_INT(":now", now), SQL_END) != STORE_OK)
 		return -1;
 	return store_last_id(s);
 }
@@ -82,19 +82,19 @@ int secret_open(Store *s, const char *cookie, int64_t id, SecretKind kind, int64
 		return -1;
 	/* Read and erased in one write transaction: two loads of the page at
 	 * the same time cannot both show it. */
-	sqlite3_stmt *st = store_stmt(s,
+	Rows *r = store_query(s,
 		"SELECT nonce, sealed FROM shown_once "
 		"WHERE id = :id AND session_hash = :h AND kind = :kind AND subject_id = :subject AND sealed IS NOT NULL",
 		SQL_INT(":id", id), SQL_TEXT(":h", h), SQL_TEXT(":kind", kind_name(kind)), SQL_INT(":subject", subject),
 		SQL_END);
-	int rc = sqlite3_step(st);
+	int rc = rows_step(r);
 	char nonce[65] = "";
 	unsigned char ct[SECRET_MAX];
 	size_t n = 0;
-	int bad = 0, found = rc == SQLITE_ROW;
+	int bad = 0, found = rc == STORE_ROW;
 	if (found) {
-		snprintf(nonce, sizeof nonce, "%s", col_text(st, 0));
-		const char *hex = col_text(st, 1);
+		snprintf(nonce, sizeof nonce, "%s", rows_text(r, 0));
+		const char *hex = rows_text(r, 1);
 		size_t hl = strlen(hex);
 		bad = hl % 2 != 0 || hl / 2 > SECRET_MAX;
 		for (size_t i = 0; !bad && i < hl; i += 2) {
@@ -103,13 +103,13 @@ int secret_open(Store *s, const char *cookie, int64_t id, SecretKind kind, int64
 			ct[n++] = (unsigned char)(hi << 4 | lo);
 		}
 	}
-	store_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	rows_done(r);
+	if (rc != STORE_ROW && rc != STORE_OK) {
 		store_rollback(s);
 		return -1;
 	}
 	if (found && store_exec(s, "UPDATE shown_once SET sealed = NULL, shown_at = :now WHERE id = :id",
-				SQL_INT(":now", now_ms()), SQL_INT(":id", id), SQL_END) != SQLITE_OK) {
+				SQL_INT(":now", now_ms()), SQL_INT(":id", id), SQL_END) != STORE_OK) {
 		store_rollback(s);
 		return -1;
 	}

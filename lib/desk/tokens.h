@@ -22,6 +22,24 @@ char *token_create(Store *s, const char *name, int64_t user_id, char **err);
  * name_out, 64 bytes, and the user it acts for in *user_id, 0 for an
  * operator token), 0 when unknown or revoked.  Marks it used. */
 int64_t token_check(Store *s, const char *token, char name_out[64], int64_t *user_id);
+/* Revoke the active token named name.  0, or -1 when there is none. */
 int token_revoke(Store *s, const char *name);
+
+/* A token as listed (never its value).  Times are unix ms. */
+typedef struct {
+	const char *name;
+	int64_t created_at;
+	int used;             /* 0: never used (last_used_at is 0) */
+	int64_t last_used_at;
+	int for_user;         /* 0: an operator token */
+	const char *login;    /* the user it acts for; NULL for an operator token or a deleted user */
+	int revoked;
+	int user_disabled;    /* the user it acts for is disabled */
+} TokenInfo;
+
+/* Call fn for every token, by name.  The strings in *t are valid only
+ * while fn runs.  Returns how many tokens were listed, or -1 when the
+ * store failed part-way (those before were listed). */
+int token_each(Store *s, void (*fn)(void *arg, const TokenInfo *t), void *arg);
 
 #endif
