@@ -16,7 +16,6 @@
 #include "desk/desk_tasks.h"
 #include "desk/desk.h"
 #include "desk/proposals.h"
-#include "store/store_args.h"
 #include "core/util.h"
 
 #include <inttypes.h>

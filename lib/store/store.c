@@ -88,7 +88,9 @@ static unsigned hash_ptr(const char *sql)
 
 static int store_code(int rc);
 
-sqlite3_stmt *store_vstmt(Store *s, const char *sql, va_list ap)
+/* The cached statement of sql on this connection, prepared on first use,
+ * reset and without bindings. */
+static sqlite3_stmt *cached(Store *s, const char *sql)
 {
 	unsigned h = hash_ptr(sql);
 	CachedStmt *c;
@@ -105,29 +107,52 @@ sqlite3_stmt *store_vstmt(Store *s, const char *sql, va_list ap)
 		c->next = s->buckets[h];
 		s->buckets[h] = c;
 	}
-	sqlite3_stmt *st = c->st;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	sqlite3_reset(c->st);
+	sqlite3_clear_bindings(c->st);
+	return c->st;
+}
+
+/* Bind a to its named parameter.  A name the SQL lacks is a bug (abort)
+ * when strict, else the argument is skipped. */
+static void bind_arg(sqlite3_stmt *st, const char *sql, const SqlArg *a, int strict)
+{
+	int idx = sqlite3_bind_parameter_index(st, a->name);
+	if (idx == 0) {
+		if (strict)
+			sb_die("SQL has no parameter %s: %s", a->name, sql);
+		return;
+	}
+	switch (a->kind) {
+	case 'i': sqlite3_bind_int64(st, idx, a->i); break;
+	case 'd': sqlite3_bind_double(st, idx, a->d); break;
+	case 's':
+		if (a->s)
+			sqlite3_bind_text(st, idx, a->s, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, idx);
+		break;
+	default: sqlite3_bind_null(st, idx); break;
+	}
+}
+
+sqlite3_stmt *store_vstmt(Store *s, const char *sql, va_list ap)
+{
+	sqlite3_stmt *st = cached(s, sql);
 	for (;;) {
 		SqlArg a = va_arg(ap, SqlArg);
 		if (a.kind == 0)
 			break;
-		int idx = sqlite3_bind_parameter_index(st, a.name);
-		if (idx == 0)
-			sb_die("SQL has no parameter %s: %s", a.name, sql);
-		switch (a.kind) {
-		case 'i': sqlite3_bind_int64(st, idx, a.i); break;
-		case 'd': sqlite3_bind_double(st, idx, a.d); break;
-		case 's':
-			if (a.s)
-				sqlite3_bind_text(st, idx, a.s, -1, SQLITE_TRANSIENT);
-			else
-				sqlite3_bind_null(st, idx);
-			break;
-		default: sqlite3_bind_null(st, idx); break;
-		}
+		bind_arg(st, sql, &a, 1);
 	}
 	return st;
+}
+
+Rows *store_query_some(Store *s, const char *sql, const SqlArg *args)
+{
+	sqlite3_stmt *st = cached(s, sql);
+	for (const SqlArg *a = args; a->kind; a++)
+		bind_arg(st, sql, a, 0);
+	return (Rows *)(void *)st;
 }
 
 sqlite3_stmt *store_stmt(Store *s, const char *sql, ...)

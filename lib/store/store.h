@@ -74,6 +74,11 @@ typedef struct Rows Rows;
 Rows *store_query(Store *s, const char *sql, ...);
 Rows *store_vquery(Store *s, const char *sql, va_list ap);
 
+/* As store_query, with the parameters in an array ending with SQL_END,
+ * of which those the SQL does not name are skipped: for a caller that
+ * picks one of several SQL texts and fills one argument list for all. */
+Rows *store_query_some(Store *s, const char *sql, const SqlArg *args);
+
 /* Next row: STORE_ROW, STORE_OK when there are no more, or an error code
  * (logged, except STORE_CONSTRAINT which callers usually expect). */
 int rows_step(Rows *r);

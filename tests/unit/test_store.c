@@ -2,7 +2,8 @@
  * test_store.c - the store interface against a real (temporary) SQLite
  * database: rows and their column types, the five result codes
  * (a constraint is STORE_CONSTRAINT, not an abort), transactions and
- * savepoints, scripts given as text, and the commit hook.
+ * savepoints, scripts given as text, the commit hook, and argument
+ * arrays of which the SQL uses only some (store_query_some).
  */
 #include "store/store.h"
 #include "tap.h"
@@ -106,6 +107,30 @@ static void test_script(Store *s)
 	is_int(n, 0, "before any counted row");
 }
 
+static void test_query_some(Store *s)
+{
+	store_exec(s, "CREATE TABLE q (id INTEGER PRIMARY KEY, k INTEGER, name TEXT)", SQL_END);
+	store_exec(s, "INSERT INTO q (k, name) VALUES (1, 'one'), (2, 'two'), (3, 'three')", SQL_END);
+	SqlArg args[] = {
+		SQL_INT(":k", 2), SQL_INT(":kid", 99), SQL_TEXT(":name", "three"), SQL_NULL(":nothing"),
+		SQL_REAL(":unused", 1.5), SQL_END,
+	};
+	Rows *r = store_query_some(s, "SELECT name FROM q WHERE k = :k ORDER BY id", args);
+	ok(rows_next(r) && strcmp(rows_text(r, 0), "two") == 0, "only :k is bound");
+	ok(!rows_next(r), "one row");
+	rows_done(r);
+	r = store_query_some(s, "SELECT count(*) FROM q WHERE k < :kid AND name != :name", args);
+	ok(rows_next(r) && rows_int(r, 0) == 2, ":kid and :name are bound, :k is not");
+	rows_done(r);
+	r = store_query_some(s, "SELECT count(*) FROM q", args);
+	ok(rows_next(r) && rows_int(r, 0) == 3, "no parameter at all");
+	rows_done(r);
+	SqlArg none[] = {SQL_END};
+	r = store_query_some(s, "SELECT :k IS NULL", none);
+	ok(rows_next(r) && rows_int(r, 0) == 1, "a parameter left out is NULL");
+	rows_done(r);
+}
+
 static int hook_calls, hook_pages;
 static void on_commit(void *arg, int pages)
 {
@@ -142,6 +167,7 @@ int main(void)
 	test_transactions(s);
 	test_script(s);
 	test_hook(s);
+	test_query_some(s);
 	store_close(s);
 	char *cmd = xasprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
