@@ -13,6 +13,7 @@
  */
 #include "fcgi/api/api.h"
 #include "desk/api_queries.h"
+#include "desk/client_lookup.h"
 #include "desk/clients.h"
 #include "desk/desk.h"
 #include "desk/desk_tasks.h"
@@ -145,7 +146,7 @@ void h_api_messages_send(Ctx *c)
 	if (api_begin(c) < 0)
 		goto out;
 	if (has_to) {
-		client = apiq_client_by_phone(c->store, e164);
+		client = client_lookup_by_phone(c->store, e164);
 		if (client && !api_client_visible(c, client)) {
 			store_rollback(c->store);
 			respond_error(c, 404, "not_found",
@@ -167,7 +168,7 @@ void h_api_messages_send(Ctx *c)
 			api_not_found(c, "client", client, "client_id");
 			goto out;
 		}
-		char *phone = apiq_client_phone(c->store, client);
+		char *phone = client_lookup_phone(c->store, client);
 		int textable = phone && phone_e164(phone, e164, sizeof e164) == 0;
 		free(phone);
 		if (!textable) {

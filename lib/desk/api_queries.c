@@ -48,16 +48,6 @@ Rows *apiq_clients(Store *s, const User *viewer, const char *pat, const char *e1
 		SQL_INT(":limit", fetch), SQL_END);
 }
 
-int64_t apiq_client_by_phone(Store *s, const char *e164)
-{
-	return store_int(s, 0, "SELECT id FROM clients WHERE phone = :p", SQL_TEXT(":p", e164), SQL_END);
-}
-
-char *apiq_client_phone(Store *s, int64_t id)
-{
-	return store_text(s, "SELECT coalesce(phone, '') FROM clients WHERE id = :id", SQL_INT(":id", id), SQL_END);
-}
-
 /* ---- events ---------------------------------------------------------- */
 
 Rows *apiq_events(Store *s, const User *viewer, const ApiqEventFilter *f, int64_t cursor, int fetch)

@@ -44,12 +44,8 @@ int apiq_client_visible(Store *s, const User *viewer, int64_t id);
  * name, phone, company or email is LIKE pat (with \ escaping; NULL: all)
  * or whose phone is e164 (NULL: no such match). */
 Rows *apiq_clients(Store *s, const User *viewer, const char *pat, const char *e164, int64_t cursor, int fetch);
-/* The id of the client whose phone is e164, or 0 (no isolation: the
- * caller checks apiq_client_visible). */
-int64_t apiq_client_by_phone(Store *s, const char *e164);
-/* The phone of client id, malloc'd ("" when it has none), or NULL when
- * there is no such client. */
-char *apiq_client_phone(Store *s, int64_t id);
+/* Lookups without isolation (client by phone, a client's phone) are
+ * lib/desk/client_lookup.h's. */
 
 /* ---- events ---------------------------------------------------------- */
 
