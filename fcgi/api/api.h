@@ -106,7 +106,7 @@ json_t *api_list(Rows *r, const ApiPage *p, ApiRowFn row);
 /* Column i as JSON, null when the column is NULL. */
 json_t *api_col_int(Rows *r, int i);
 json_t *api_col_real(Rows *r, int i);
-json_t *api_col_text(Rows *r, int i);
+json_t *api_col_str(Rows *r, int i);
 json_t *api_col_bool(Rows *r, int i);
 /* A unix-millisecond column as "2026-03-01T09:30:00.123Z". */
 json_t *api_col_time(Rows *r, int i);

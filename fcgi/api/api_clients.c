@@ -25,11 +25,11 @@ static json_t *client_json(Rows *r)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", api_col_int(r, 0));
-	json_object_set_new(o, "name", api_col_text(r, 1));
-	json_object_set_new(o, "phone", api_col_text(r, 2));
-	json_object_set_new(o, "email", api_col_text(r, 3));
-	json_object_set_new(o, "company", api_col_text(r, 4));
-	json_object_set_new(o, "summary", api_col_text(r, 5));
+	json_object_set_new(o, "name", api_col_str(r, 1));
+	json_object_set_new(o, "phone", api_col_str(r, 2));
+	json_object_set_new(o, "email", api_col_str(r, 3));
+	json_object_set_new(o, "company", api_col_str(r, 4));
+	json_object_set_new(o, "summary", api_col_str(r, 5));
 	json_object_set_new(o, "summary_updated_at", api_col_time(r, 6));
 	json_object_set_new(o, "created_at", api_col_time(r, 7));
 	json_object_set_new(o, "updated_at", api_col_time(r, 8));

@@ -16,14 +16,14 @@ static json_t *event_json(Rows *r)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", api_col_int(r, 0));
-	json_object_set_new(o, "event_type", api_col_text(r, 1));
+	json_object_set_new(o, "event_type", api_col_str(r, 1));
 	json_object_set_new(o, "client_id", api_col_int(r, 2));
 	json_object_set_new(o, "task_id", api_col_int(r, 3));
 	json_object_set_new(o, "message_id", api_col_int(r, 4));
-	json_object_set_new(o, "actor", api_col_text(r, 5));
+	json_object_set_new(o, "actor", api_col_str(r, 5));
 	/* details is JSON text (CHECK json_valid): hand it back as an object. */
 	json_t *d = json_loads(rows_text(r, 6), JSON_DECODE_ANY, NULL);
-	json_object_set_new(o, "details", d ? d : api_col_text(r, 6));
+	json_object_set_new(o, "details", d ? d : api_col_str(r, 6));
 	json_object_set_new(o, "created_at", api_col_time(r, 7));
 	return o;
 }

@@ -49,7 +49,7 @@ static json_t *message_json(Rows *r)
 		else if (i >= 18)
 			v = api_col_time(r, i);
 		else
-			v = api_col_text(r, i);
+			v = api_col_str(r, i);
 		json_object_set_new(o, names[i], v);
 	}
 	return o;

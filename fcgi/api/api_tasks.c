@@ -26,11 +26,11 @@ static json_t *task_json(Rows *r)
 	json_t *o = json_object();
 	json_object_set_new(o, "id", api_col_int(r, 0));
 	json_object_set_new(o, "client_id", api_col_int(r, 1));
-	json_object_set_new(o, "title", api_col_text(r, 2));
-	json_object_set_new(o, "type", api_col_text(r, 3));
-	json_object_set_new(o, "urgency", api_col_text(r, 4));
-	json_object_set_new(o, "status", api_col_text(r, 5));
-	json_object_set_new(o, "route", api_col_text(r, 6));
+	json_object_set_new(o, "title", api_col_str(r, 2));
+	json_object_set_new(o, "type", api_col_str(r, 3));
+	json_object_set_new(o, "urgency", api_col_str(r, 4));
+	json_object_set_new(o, "status", api_col_str(r, 5));
+	json_object_set_new(o, "route", api_col_str(r, 6));
 	json_object_set_new(o, "confidence", api_col_real(r, 7));
 	json_object_set_new(o, "rule_id", api_col_int(r, 8));
 	json_object_set_new(o, "assignee", api_col_int(r, 9));

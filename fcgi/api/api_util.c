@@ -375,7 +375,7 @@ json_t *api_col_real(Rows *r, int i)
 	return rows_null(r, i) ? json_null() : json_real(rows_real(r, i));
 }
 
-json_t *api_col_text(Rows *r, int i)
+json_t *api_col_str(Rows *r, int i)
 {
 	if (rows_null(r, i))
 		return json_null();

@@ -115,8 +115,8 @@ void h_jobs(Ctx *c)
 		last = rows_int(r, 0);
 		json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:i,s:i,s:s}", "id", (json_int_t)last, "kind", rows_text(r, 1),
 				      "state", has_error && strcmp(state, "queued") == 0 ? "failed" : state, "state_label",
-				      state_label(state, has_error), "attempts", rows_int(r, 3), "max_attempts",
-				      rows_int(r, 4), "updated", manage_time(c, rows_int(r, 10)));
+				      state_label(state, has_error), "attempts", (int)rows_int(r, 3), "max_attempts",
+				      (int)rows_int(r, 4), "updated", manage_time(c, rows_int(r, 10)));
 		if (has_error)
 			json_object_set_new(j, "last_error", json_string(rows_text(r, 6)));
 		if (strcmp(state, "queued") == 0)

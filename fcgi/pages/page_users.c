@@ -56,7 +56,7 @@ void h_users(Ctx *c)
 		int disabled = !rows_null(r, 4);
 		json_t *u = json_pack("{s:I,s:s,s:s,s:b,s:b,s:b,s:I,s:b}", "id", (json_int_t)rows_int(r, 0),
 				      "login", last, "name", rows_text(r, 2), "is_admin", admin, "disabled", disabled,
-				      "must_change", rows_int(r, 5), "clients",
+				      "must_change", (int)rows_int(r, 5), "clients",
 				      (json_int_t)rows_int(r, 6), "is_me",
 				      rows_int(r, 0) == c->user.id);
 		if (!rows_null(r, 7))
@@ -211,7 +211,7 @@ static void user_page(Ctx *c, int status, int64_t id, const char *one_time_passw
 	int admin = strcmp(rows_text(r, 3), "admin") == 0;
 	json_t *u = json_pack("{s:I,s:s,s:s,s:b,s:b,s:b,s:s,s:b}", "id", (json_int_t)id, "login", rows_text(r, 1),
 			      "name", rows_text(r, 2), "is_admin", admin, "disabled",
-			      !rows_null(r, 4), "must_change", rows_int(r, 5),
+			      !rows_null(r, 4), "must_change", (int)rows_int(r, 5),
 			      "created", manage_time(c, rows_int(r, 6)), "is_me", id == c->user.id);
 	if (!rows_null(r, 4))
 		json_object_set_new(u, "disabled_since", json_string(manage_time(c, rows_int(r, 4))));
