@@ -53,7 +53,7 @@ void app_end_request(App *app, Ctx *c)
 {
 	/* A handler that returned inside a transaction is a bug; never let it
 	 * leak into the next request. */
-	if (app->store && !sqlite3_get_autocommit(store_db(app->store))) {
+	if (app->store && store_in_transaction(app->store)) {
 		ctx_log(c, "handler left a transaction open; rolled back");
 		store_rollback(app->store);
 	}

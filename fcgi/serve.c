@@ -175,29 +175,27 @@ static struct {
 	int wanted, stop;
 } ckpt = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
 
-/* SQLite's WAL hook, called after each commit on the connections that
- * request threads write with.  Registering it turns off SQLite's automatic
- * checkpoint on that connection, which would otherwise run inside the
- * committing request (and, for a group commit, delay every webhook of the
- * batch).  Past CHECKPOINT_PAGES it wakes the checkpoint thread. */
-static int on_wal_commit(void *arg, sqlite3 *db, const char *dbname, int pages)
+/* The store's commit hook (store_on_commit), called after each commit on
+ * the connections that request threads write with, with the size of the
+ * WAL.  Registering it turns off SQLite's automatic checkpoint on that
+ * connection, which would otherwise run inside the committing request
+ * (and, for a group commit, delay every webhook of the batch).  Past
+ * CHECKPOINT_PAGES it wakes the checkpoint thread. */
+static void on_commit(void *arg, int pages)
 {
 	(void)arg;
-	(void)db;
-	(void)dbname;
 	if (pages >= CHECKPOINT_PAGES) {
 		pthread_mutex_lock(&ckpt.lock);
 		ckpt.wanted = 1;
 		pthread_cond_signal(&ckpt.cond);
 		pthread_mutex_unlock(&ckpt.lock);
 	}
-	return SQLITE_OK;
 }
 
 static void checkpoint_by_thread(Store *s)
 {
 	if (s)
-		sqlite3_wal_hook(store_db(s), on_wal_commit, NULL);
+		store_on_commit(s, on_commit, NULL);
 }
 
 /* The checkpoint thread: store_checkpoint() on its own connection when
@@ -224,8 +222,8 @@ static void *checkpoint_main(void *arg)
 				free(err);
 			}
 		}
-		int rc = s ? store_checkpoint(s) : SQLITE_OK;
-		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		int rc = s ? store_checkpoint(s) : STORE_OK;
+		if (rc != STORE_OK && rc != STORE_BUSY)
 			fprintf(stderr, "switchboard: checkpoint failed: %s\n", store_errmsg(s));
 		pthread_mutex_lock(&ckpt.lock);
 	}
@@ -343,7 +341,7 @@ InboundResult serve_inbound_sms(Ctx *c, const InboundSms *m, int64_t *message_id
 {
 	/* Outside the threaded server, or inside a transaction of the
 	 * request's own connection: store it right here. */
-	if (!atomic_load(&serving) || !sqlite3_get_autocommit(store_db(c->store)))
+	if (!atomic_load(&serving) || store_in_transaction(c->store))
 		return desk_inbound_sms(c->store, m, message_id, err);
 	InboundItem item = {.m = m};
 	pthread_mutex_unlock(&app_lock);

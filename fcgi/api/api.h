@@ -6,10 +6,10 @@
  *
  * Every helper that can reject input answers the request itself (400, 404,
  * 415 or 422 through respond_error, naming the field) and returns -1 (or
- * NULL), so a handler only checks the return value and stops.  Nothing
- * here builds SQL or knows a resource's columns: those stay in the handler
- * files.  The one shared piece of SQL is the client-isolation rule
- * (API_VISIBLE), so every handler's query carries the same rule.
+ * NULL), so a handler only checks the return value and stops.  No SQL
+ * here or in the handlers: the queries, with the client-isolation rule,
+ * are lib/desk/api_queries.h's (and the other lib/desk modules'); the
+ * handlers turn the rows they return into JSON.
  */
 #ifndef SB_API_H
 #define SB_API_H
@@ -17,7 +17,6 @@
 #include "fcgi/web.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
 /* ---- who is asking --------------------------------------------------- */
@@ -28,14 +27,6 @@
  * and sees everything (c->user.is_admin = 1, c->user.id = 0).  The shared
  * libraries (desk_tasks.h, clients.h) take the same viewer. */
 #define API_VIEWER(c) ((const User *)&(c)->user)
-
-/* The client-isolation rule on a client id column, as lib/desk/desk_tasks.c
- * writes it: admins and operator tokens pass, a user's token only for the
- * clients the user is attached to (client_members).  A NULL column (an
- * event about no client) passes for admins only.  Bind API_VIEWER_ARGS. */
-#define API_VISIBLE(col) \
-	"(:admin = 1 OR " col " IN (SELECT vm.client_id FROM client_members vm WHERE vm.user_id = :uid))"
-#define API_VIEWER_ARGS(c) SQL_INT(":admin", (c)->user.is_admin), SQL_INT(":uid", (c)->user.id)
 
 /* 1 when client id exists and the token may see it, else 0 (api_clients.c). */
 int api_client_visible(Ctx *c, int64_t id);
@@ -101,26 +92,24 @@ typedef struct {
 int api_page(Ctx *c, ApiPage *p);
 /* The LIMIT to bind: one more than the page, to learn whether more exist. */
 #define API_FETCH(p) ((p)->limit + 1)
-/* Bind value for ":cursor" in `(:cursor IS NULL OR id < :cursor)`. */
-#define API_CURSOR_ARG(p) ((p)->cursor > 0 ? SQL_INT(":cursor", (p)->cursor) : SQL_NULL(":cursor"))
 
-/* Build one row's JSON object from the current row of st. */
-typedef json_t *(*ApiRowFn)(sqlite3_stmt *st);
+/* Build one row's JSON object from the current row of r. */
+typedef json_t *(*ApiRowFn)(Rows *r);
 
-/* Step st (bound with API_FETCH rows, id in column 0, ordered by id
+/* Step r (bound with API_FETCH rows, id in column 0, ordered by id
  * descending) and return {"data":[row...], "next_cursor": "ID" or null}.
- * Resets st.  NULL when stepping failed (the caller answers 5xx). */
-json_t *api_list(sqlite3_stmt *st, const ApiPage *p, ApiRowFn row);
+ * Finishes r (rows_done).  NULL when stepping failed (the caller answers 5xx). */
+json_t *api_list(Rows *r, const ApiPage *p, ApiRowFn row);
 
 /* ---- columns and values ---------------------------------------------- */
 
 /* Column i as JSON, null when the column is NULL. */
-json_t *api_col_int(sqlite3_stmt *st, int i);
-json_t *api_col_real(sqlite3_stmt *st, int i);
-json_t *api_col_text(sqlite3_stmt *st, int i);
-json_t *api_col_bool(sqlite3_stmt *st, int i);
+json_t *api_col_int(Rows *r, int i);
+json_t *api_col_real(Rows *r, int i);
+json_t *api_col_str(Rows *r, int i);
+json_t *api_col_bool(Rows *r, int i);
 /* A unix-millisecond column as "2026-03-01T09:30:00.123Z". */
-json_t *api_col_time(sqlite3_stmt *st, int i);
+json_t *api_col_time(Rows *r, int i);
 
 /* Unix milliseconds as ISO 8601 UTC with milliseconds (25 bytes). */
 void api_fmt_time(char out[32], int64_t ms);

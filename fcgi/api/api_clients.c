@@ -8,10 +8,11 @@
  * client_update and client_set_summary and maps a ClientError to a status
  * (client_err_status) naming the field.  It must not write the clients
  * table itself.  A token acting for a user sees only that user's clients
- * (API_VISIBLE in every query): others are 404, exactly like unknown ids.
+ * (the isolation rule in every query of lib/desk/api_queries.c): others are 404, exactly like unknown ids.
  * Authentication (bearer token) is the dispatcher's job.
  */
 #include "fcgi/api/api.h"
+#include "desk/api_queries.h"
 #include "desk/clients.h"
 #include "fcgi/handlers.h"
 #include "desk/phone.h"
@@ -19,22 +20,19 @@
 #include <stdint.h>
 #include <string.h>
 
-/* One client row: the columns CLIENT_COLS selects, in that order. */
-#define CLIENT_COLS "c.id, c.name, c.phone, c.email, c.company, c.summary, c.summary_updated_at, " \
-		    "c.created_at, c.updated_at"
-
-static json_t *client_json(sqlite3_stmt *st)
+/* One client row (apiq_clients' columns) as JSON. */
+static json_t *client_json(Rows *r)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "id", api_col_int(st, 0));
-	json_object_set_new(o, "name", api_col_text(st, 1));
-	json_object_set_new(o, "phone", api_col_text(st, 2));
-	json_object_set_new(o, "email", api_col_text(st, 3));
-	json_object_set_new(o, "company", api_col_text(st, 4));
-	json_object_set_new(o, "summary", api_col_text(st, 5));
-	json_object_set_new(o, "summary_updated_at", api_col_time(st, 6));
-	json_object_set_new(o, "created_at", api_col_time(st, 7));
-	json_object_set_new(o, "updated_at", api_col_time(st, 8));
+	json_object_set_new(o, "id", api_col_int(r, 0));
+	json_object_set_new(o, "name", api_col_str(r, 1));
+	json_object_set_new(o, "phone", api_col_str(r, 2));
+	json_object_set_new(o, "email", api_col_str(r, 3));
+	json_object_set_new(o, "company", api_col_str(r, 4));
+	json_object_set_new(o, "summary", api_col_str(r, 5));
+	json_object_set_new(o, "summary_updated_at", api_col_time(r, 6));
+	json_object_set_new(o, "created_at", api_col_time(r, 7));
+	json_object_set_new(o, "updated_at", api_col_time(r, 8));
 	return o;
 }
 
@@ -43,20 +41,15 @@ static json_t *client_json(sqlite3_stmt *st)
  * the result. */
 static json_t *client_load(Ctx *c, int64_t id)
 {
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT " CLIENT_COLS ", "
-		" (SELECT count(*) FROM tasks t WHERE t.client_id = c.id AND t.status != 'closed'), "
-		" (SELECT count(*) FROM messages m WHERE m.client_id = c.id) "
-		"FROM clients c WHERE c.id = :id AND " API_VISIBLE("c.id"),
-		SQL_INT(":id", id), API_VIEWER_ARGS(c), SQL_END);
+	Rows *r = apiq_client(c->store, API_VIEWER(c), id);
 	json_t *o = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		o = client_json(st);
+	if (rows_next(r)) {
+		o = client_json(r);
 		json_object_set_new(o, "counts", json_pack("{s:I,s:I}", "open_tasks",
-							   (json_int_t)sqlite3_column_int64(st, 9), "messages",
-							   (json_int_t)sqlite3_column_int64(st, 10)));
+							   (json_int_t)rows_int(r, 9), "messages",
+							   (json_int_t)rows_int(r, 10)));
 	}
-	store_done(st);
+	rows_done(r);
 	return o;
 }
 
@@ -64,8 +57,7 @@ int api_client_visible(Ctx *c, int64_t id)
 {
 	if (id <= 0)
 		return 0;
-	return store_int(c->store, 0, "SELECT count(*) FROM clients c WHERE c.id = :id AND " API_VISIBLE("c.id"),
-			 SQL_INT(":id", id), API_VIEWER_ARGS(c), SQL_END) > 0;
+	return apiq_client_visible(c->store, API_VIEWER(c), id);
 }
 
 /* Read an optional string field whose value lib/desk/clients.c checks: only
@@ -138,15 +130,8 @@ void h_api_clients_list(Ctx *c)
 		pat = arena_strdup(c->arena, buf_cstr(&b));
 		buf_free(&b);
 	}
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT " CLIENT_COLS " FROM clients c "
-		"WHERE (:pat IS NULL OR c.name LIKE :pat ESCAPE '\\' OR c.phone LIKE :pat ESCAPE '\\' "
-		"       OR c.company LIKE :pat ESCAPE '\\' OR c.email LIKE :pat ESCAPE '\\' OR c.phone = :e164) "
-		"  AND " API_VISIBLE("c.id") " AND (:cursor IS NULL OR c.id < :cursor) "
-		"ORDER BY c.id DESC LIMIT :limit",
-		SQL_TEXT(":pat", pat), SQL_TEXT(":e164", is_phone ? e164 : NULL), API_VIEWER_ARGS(c),
-		API_CURSOR_ARG(&page), SQL_INT(":limit", API_FETCH(&page)), SQL_END);
-	json_t *out = api_list(st, &page, client_json);
+	Rows *r = apiq_clients(c->store, API_VIEWER(c), pat, is_phone ? e164 : NULL, page.cursor, API_FETCH(&page));
+	json_t *out = api_list(r, &page, client_json);
 	if (!out) {
 		api_store_failed(c, "listing clients");
 		return;

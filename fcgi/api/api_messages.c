@@ -7,11 +7,13 @@
  * task, as the admin pages reply; desk_outbound otherwise) and the worker
  * delivers it, so the answer is 202.  Bodies are counted in characters,
  * not bytes, as the person typing them counts.  A token acting for a user
- * reads and texts only that user's clients (API_VISIBLE): another client,
+ * reads and texts only that user's clients (apiq_messages' isolation rule): another client,
  * by id or by its number, is 404 and never gets a duplicate.
  * Authentication (bearer token) is the dispatcher's job.
  */
 #include "fcgi/api/api.h"
+#include "desk/api_queries.h"
+#include "desk/client_lookup.h"
 #include "desk/clients.h"
 #include "desk/desk.h"
 #include "desk/desk_tasks.h"
@@ -28,12 +30,8 @@ static const char *const message_statuses[] = {"received", "draft", "queued", "s
 					       "scheduled", "sending", "sent", "delivered", "undelivered",
 					       "failed", "read", "canceled", "rejected", "superseded", NULL};
 
-/* One message row: the columns MESSAGE_COLS selects, in that order. */
-#define MESSAGE_COLS "m.id, m.client_id, m.task_id, m.channel, m.direction, m.from_addr, m.to_addr, m.body, " \
-		     "m.status, m.error_code, m.error_message, m.type, m.urgency, m.confidence, " \
-		     "m.ai_generated, m.transport, m.author, m.external_id, m.created_at, m.updated_at"
-
-static json_t *message_json(sqlite3_stmt *st)
+/* One message row (apiq_messages' columns) as JSON. */
+static json_t *message_json(Rows *r)
 {
 	static const char *const names[] = {"id", "client_id", "task_id", "channel", "direction", "from", "to",
 					    "body", "status", "error_code", "error_message", "type", "urgency",
@@ -43,15 +41,15 @@ static json_t *message_json(sqlite3_stmt *st)
 	for (int i = 0; i < (int)ARRAY_LEN(names); i++) {
 		json_t *v;
 		if (i <= 2)
-			v = api_col_int(st, i);
+			v = api_col_int(r, i);
 		else if (i == 13)
-			v = api_col_real(st, i);
+			v = api_col_real(r, i);
 		else if (i == 14)
-			v = api_col_bool(st, i);
+			v = api_col_bool(r, i);
 		else if (i >= 18)
-			v = api_col_time(st, i);
+			v = api_col_time(r, i);
 		else
-			v = api_col_text(st, i);
+			v = api_col_str(r, i);
 		json_object_set_new(o, names[i], v);
 	}
 	return o;
@@ -73,18 +71,10 @@ void h_api_messages_list(Ctx *c)
 	    api_query_enum(c, "status", message_statuses, &status) < 0 ||
 	    (has_since = api_query_time(c, "since", &since)) < 0 || api_page(c, &page) < 0)
 		return;
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT " MESSAGE_COLS " FROM messages m "
-		"WHERE (:client IS NULL OR m.client_id = :client) AND (:task IS NULL OR m.task_id = :task) "
-		"  AND (:direction IS NULL OR m.direction = :direction) AND (:status IS NULL OR m.status = :status) "
-		"  AND (:since IS NULL OR m.created_at >= :since) AND " API_VISIBLE("m.client_id")
-		"  AND (:cursor IS NULL OR m.id < :cursor) "
-		"ORDER BY m.id DESC LIMIT :limit",
-		client ? SQL_INT(":client", client) : SQL_NULL(":client"),
-		task ? SQL_INT(":task", task) : SQL_NULL(":task"), SQL_TEXT(":direction", direction),
-		SQL_TEXT(":status", status), has_since ? SQL_INT(":since", since) : SQL_NULL(":since"),
-		API_VIEWER_ARGS(c), API_CURSOR_ARG(&page), SQL_INT(":limit", API_FETCH(&page)), SQL_END);
-	json_t *out = api_list(st, &page, message_json);
+	ApiqMessageFilter f = {.client_id = client, .task_id = task, .direction = direction, .status = status,
+			       .has_since = has_since, .since = since};
+	Rows *r = apiq_messages(c->store, API_VIEWER(c), &f, page.cursor, API_FETCH(&page));
+	json_t *out = api_list(r, &page, message_json);
 	if (!out) {
 		api_store_failed(c, "listing messages");
 		return;
@@ -156,7 +146,7 @@ void h_api_messages_send(Ctx *c)
 	if (api_begin(c) < 0)
 		goto out;
 	if (has_to) {
-		client = store_int(c->store, 0, "SELECT id FROM clients WHERE phone = :p", SQL_TEXT(":p", e164), SQL_END);
+		client = client_lookup_by_phone(c->store, e164);
 		if (client && !api_client_visible(c, client)) {
 			store_rollback(c->store);
 			respond_error(c, 404, "not_found",
@@ -178,8 +168,7 @@ void h_api_messages_send(Ctx *c)
 			api_not_found(c, "client", client, "client_id");
 			goto out;
 		}
-		char *phone = store_text(c->store, "SELECT coalesce(phone, '') FROM clients WHERE id = :id",
-					 SQL_INT(":id", client), SQL_END);
+		char *phone = client_lookup_phone(c->store, client);
 		int textable = phone && phone_e164(phone, e164, sizeof e164) == 0;
 		free(phone);
 		if (!textable) {

@@ -7,37 +7,36 @@
  * person overriding the classifier's type or urgency, then task_updated)
  * are written one way only; this file checks JSON types and unknown fields
  * and maps DeskTaskErr to a status.  Creating a task by hand has no
- * library function yet, so its INSERT stays here.  A token acting for a
- * user sees only tasks of that user's clients (API_VISIBLE, or the
+ * desk_tasks function yet, so its INSERT is apiq_task_insert
+ * (lib/desk/api_queries.c).  A token acting for a user sees only tasks of
+ * that user's clients (the isolation rule of api_queries.c, or the
  * library's viewer): others are 404, like unknown ids.  This file does not
  * re-route tasks or enqueue AI work: that is the worker's.
  */
 #include "fcgi/api/api.h"
+#include "desk/api_queries.h"
 #include "desk/desk_tasks.h"
 #include "fcgi/handlers.h"
 
 #include <string.h>
 
-/* One task row: the columns TASK_COLS selects, in that order. */
-#define TASK_COLS "t.id, t.client_id, t.title, t.type, t.urgency, t.status, t.route, t.confidence, " \
-		  "t.rule_id, t.assignee_id, t.created_at, t.updated_at, t.closed_at"
-
-static json_t *task_json(sqlite3_stmt *st)
+/* One task row (apiq_tasks' columns) as JSON. */
+static json_t *task_json(Rows *r)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "id", api_col_int(st, 0));
-	json_object_set_new(o, "client_id", api_col_int(st, 1));
-	json_object_set_new(o, "title", api_col_text(st, 2));
-	json_object_set_new(o, "type", api_col_text(st, 3));
-	json_object_set_new(o, "urgency", api_col_text(st, 4));
-	json_object_set_new(o, "status", api_col_text(st, 5));
-	json_object_set_new(o, "route", api_col_text(st, 6));
-	json_object_set_new(o, "confidence", api_col_real(st, 7));
-	json_object_set_new(o, "rule_id", api_col_int(st, 8));
-	json_object_set_new(o, "assignee", api_col_int(st, 9));
-	json_object_set_new(o, "created_at", api_col_time(st, 10));
-	json_object_set_new(o, "updated_at", api_col_time(st, 11));
-	json_object_set_new(o, "closed_at", api_col_time(st, 12));
+	json_object_set_new(o, "id", api_col_int(r, 0));
+	json_object_set_new(o, "client_id", api_col_int(r, 1));
+	json_object_set_new(o, "title", api_col_str(r, 2));
+	json_object_set_new(o, "type", api_col_str(r, 3));
+	json_object_set_new(o, "urgency", api_col_str(r, 4));
+	json_object_set_new(o, "status", api_col_str(r, 5));
+	json_object_set_new(o, "route", api_col_str(r, 6));
+	json_object_set_new(o, "confidence", api_col_real(r, 7));
+	json_object_set_new(o, "rule_id", api_col_int(r, 8));
+	json_object_set_new(o, "assignee", api_col_int(r, 9));
+	json_object_set_new(o, "created_at", api_col_time(r, 10));
+	json_object_set_new(o, "updated_at", api_col_time(r, 11));
+	json_object_set_new(o, "closed_at", api_col_time(r, 12));
 	return o;
 }
 
@@ -45,11 +44,9 @@ static json_t *task_json(sqlite3_stmt *st)
  * not see it.  Caller owns it. */
 static json_t *task_load(Ctx *c, int64_t id)
 {
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT " TASK_COLS " FROM tasks t WHERE t.id = :id AND " API_VISIBLE("t.client_id"),
-		SQL_INT(":id", id), API_VIEWER_ARGS(c), SQL_END);
-	json_t *o = sqlite3_step(st) == SQLITE_ROW ? task_json(st) : NULL;
-	store_done(st);
+	Rows *r = apiq_task(c->store, API_VIEWER(c), id);
+	json_t *o = rows_next(r) ? task_json(r) : NULL;
+	rows_done(r);
 	return o;
 }
 
@@ -86,20 +83,10 @@ void h_api_tasks_list(Ctx *c)
 	    api_query_id(c, "client_id", &client) < 0 ||
 	    (!unassigned && api_query_id(c, "assignee", &assignee) < 0) || api_page(c, &page) < 0)
 		return;
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT " TASK_COLS " FROM tasks t "
-		"WHERE (:status IS NULL OR t.status = :status) AND (:type IS NULL OR t.type = :type) "
-		"  AND (:urgency IS NULL OR t.urgency = :urgency) AND (:client IS NULL OR t.client_id = :client) "
-		"  AND (:assignee IS NULL OR t.assignee_id = :assignee) "
-		"  AND (:unassigned = 0 OR t.assignee_id IS NULL) AND " API_VISIBLE("t.client_id")
-		"  AND (:cursor IS NULL OR t.id < :cursor) "
-		"ORDER BY t.id DESC LIMIT :limit",
-		SQL_TEXT(":status", status), SQL_TEXT(":type", type), SQL_TEXT(":urgency", urgency),
-		client ? SQL_INT(":client", client) : SQL_NULL(":client"),
-		assignee ? SQL_INT(":assignee", assignee) : SQL_NULL(":assignee"),
-		SQL_INT(":unassigned", unassigned), API_VIEWER_ARGS(c), API_CURSOR_ARG(&page),
-		SQL_INT(":limit", API_FETCH(&page)), SQL_END);
-	json_t *out = api_list(st, &page, task_json);
+	ApiqTaskFilter f = {.status = status, .type = type, .urgency = urgency, .client_id = client,
+			    .assignee_id = assignee, .unassigned = unassigned};
+	Rows *r = apiq_tasks(c->store, API_VIEWER(c), &f, page.cursor, API_FETCH(&page));
+	json_t *out = api_list(r, &page, task_json);
 	if (!out) {
 		api_store_failed(c, "listing tasks");
 		return;
@@ -157,17 +144,11 @@ void h_api_tasks_create(Ctx *c)
 		goto out;
 	}
 	int64_t now = now_ms();
-	if (store_exec(c->store,
-		"INSERT INTO tasks (client_id, title, type, urgency, status, route, assignee_id, created_at, updated_at) "
-		"VALUES (:client, :title, :type, :urgency, 'open', :route, :assignee, :now, :now)",
-		SQL_INT(":client", client), SQL_TEXT(":title", title), SQL_TEXT(":type", type),
-		SQL_TEXT(":urgency", urgency), SQL_TEXT(":route", route),
-		assignee ? SQL_INT(":assignee", assignee) : SQL_NULL(":assignee"), SQL_INT(":now", now),
-		SQL_END) != SQLITE_OK) {
+	int64_t id = apiq_task_insert(c->store, client, title, type, urgency, route, assignee, now);
+	if (id < 0) {
 		api_store_failed(c, "inserting a task");
 		goto out;
 	}
-	int64_t id = store_last_id(c->store);
 	json_t *d = json_pack("{s:s,s:s,s:s,s:s,s:s}", "title", title, "type", type, "urgency", urgency, "route",
 			      route, "source", "api");
 	json_object_set_new(d, "assignee", assignee ? json_integer(assignee) : json_null());

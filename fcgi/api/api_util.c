@@ -334,22 +334,22 @@ int api_page(Ctx *c, ApiPage *p)
 	return 0;
 }
 
-json_t *api_list(sqlite3_stmt *st, const ApiPage *p, ApiRowFn row)
+json_t *api_list(Rows *r, const ApiPage *p, ApiRowFn row)
 {
 	json_t *data = json_array();
 	int n = 0, more = 0, rc;
 	int64_t last = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rows_step(r)) == STORE_ROW) {
 		if (n == p->limit) {
 			more = 1;
 			break;
 		}
-		last = sqlite3_column_int64(st, 0);
-		json_array_append_new(data, row(st));
+		last = rows_int(r, 0);
+		json_array_append_new(data, row(r));
 		n++;
 	}
-	store_done(st);
-	if (!more && rc != SQLITE_DONE) {
+	rows_done(r);
+	if (!more && rc != STORE_OK) {
 		json_decref(data);
 		return NULL;
 	}
@@ -365,37 +365,37 @@ json_t *api_list(sqlite3_stmt *st, const ApiPage *p, ApiRowFn row)
 
 /* ---- columns and values ---------------------------------------------- */
 
-json_t *api_col_int(sqlite3_stmt *st, int i)
+json_t *api_col_int(Rows *r, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(st, i));
+	return rows_null(r, i) ? json_null() : json_integer(rows_int(r, i));
 }
 
-json_t *api_col_real(sqlite3_stmt *st, int i)
+json_t *api_col_real(Rows *r, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null() : json_real(sqlite3_column_double(st, i));
+	return rows_null(r, i) ? json_null() : json_real(rows_real(r, i));
 }
 
-json_t *api_col_text(sqlite3_stmt *st, int i)
+json_t *api_col_str(Rows *r, int i)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (rows_null(r, i))
 		return json_null();
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	json_t *v = json_stringn(s ? s : "", (size_t)sqlite3_column_bytes(st, i));
+	const char *s = rows_text(r, i);
+	json_t *v = json_stringn(s, rows_bytes(r, i));
 	/* Stored text is valid UTF-8 (every writer validates); never crash if not. */
 	return v ? v : json_null();
 }
 
-json_t *api_col_bool(sqlite3_stmt *st, int i)
+json_t *api_col_bool(Rows *r, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null() : json_boolean(sqlite3_column_int(st, i));
+	return rows_null(r, i) ? json_null() : json_boolean(rows_int(r, i) != 0);
 }
 
-json_t *api_col_time(sqlite3_stmt *st, int i)
+json_t *api_col_time(Rows *r, int i)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (rows_null(r, i))
 		return json_null();
 	char t[32];
-	api_fmt_time(t, sqlite3_column_int64(st, i));
+	api_fmt_time(t, rows_int(r, i));
 	return json_string(t);
 }
 

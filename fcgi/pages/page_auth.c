@@ -7,6 +7,7 @@
  * every login, so a session id planted before login is worthless.
  */
 #include "fcgi/handlers.h"
+#include "desk/user_admin.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -122,8 +123,7 @@ void h_password(Ctx *c)
 	const char *cur = params_get(&c->form, "current");
 	const char *pw = params_get(&c->form, "password");
 	const char *confirm = params_get(&c->form, "confirm");
-	char *stored = store_text(c->store, "SELECT password_hash FROM users WHERE id = :id", SQL_INT(":id", c->user.id),
-				  SQL_END);
+	char *stored = user_admin_password_hash(c->store, c->user.id);
 	int good = stored && cur && auth_verify_password(cur, stored);
 	free(stored);
 	if (!good) {

@@ -10,6 +10,7 @@
  * client itself: every write goes through lib/desk/clients.h or lib/desk/desk.h, so
  * the rules and the events are the JSON API's too.
  */
+#include "desk/client_admin.h"
 #include "desk/clients.h"
 #include "desk/desk.h"
 #include "fcgi/handlers.h"
@@ -217,55 +218,42 @@ static const ManageFlash client_flash[] = {
 
 static json_t *client_tasks(Ctx *c, int64_t id)
 {
-	sqlite3_stmt *st = store_stmt(c->store,
-		/* Open ones first, then closed, each newest first: the open few
-		 * are sorted, the closed many walked in order of update. */
-		"SELECT * FROM (SELECT * FROM (SELECT id, title, type, urgency, status, route, updated_at "
-		" FROM tasks INDEXED BY tasks_client_status WHERE client_id = :c AND status != 'closed' "
-		" ORDER BY updated_at DESC, id DESC LIMIT 20) "
-		"UNION ALL SELECT * FROM (SELECT id, title, type, urgency, status, route, updated_at "
-		" FROM tasks INDEXED BY tasks_client_updated WHERE client_id = :c AND status = 'closed' "
-		" ORDER BY updated_at DESC, id DESC LIMIT 20)) "
-		"ORDER BY status = 'closed', updated_at DESC, id DESC LIMIT 20",
-		SQL_INT(":c", id), SQL_END);
+	Rows *r = client_admin_tasks(c->store, id);
 	json_t *a = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *type = col_text(st, 2), *urg = col_text(st, 3), *status = col_text(st, 4);
+	while (rows_next(r)) {
+		const char *type = rows_text(r, 2), *urg = rows_text(r, 3), *status = rows_text(r, 4);
 		json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
-			"id", (json_int_t)sqlite3_column_int64(st, 0), "title", col_text(st, 1),
+			"id", (json_int_t)rows_int(r, 0), "title", rows_text(r, 1),
 			"type", manage_label(type), "urgency", urg, "urgency_label", manage_label(urg),
-			"status", status, "status_label", manage_label(status), "route", manage_label(col_text(st, 5)),
-			"updated", manage_time(c, sqlite3_column_int64(st, 6))));
+			"status", status, "status_label", manage_label(status), "route", manage_label(rows_text(r, 5)),
+			"updated", manage_time(c, rows_int(r, 6))));
 	}
-	store_done(st);
+	rows_done(r);
 	return a;
 }
 
 static json_t *client_messages(Ctx *c, int64_t id)
 {
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT id, direction, body, status, author, ai_generated, created_at, transport, task_id "
-		"FROM messages WHERE client_id = :c ORDER BY id DESC LIMIT 20",
-		SQL_INT(":c", id), SQL_END);
+	Rows *r = client_admin_messages(c->store, id);
 	json_t *a = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int in = strcmp(col_text(st, 1), "in") == 0;
-		const char *author = col_text(st, 4);
-		if (!in && sqlite3_column_int(st, 5))
+	while (rows_next(r)) {
+		int in = strcmp(rows_text(r, 1), "in") == 0;
+		const char *author = rows_text(r, 4);
+		if (!in && rows_int(r, 5))
 			author = "AI draft";
 		else if (strncmp(author, "user:", 5) == 0)
 			author += 5;
-		json_t *m = json_pack("{s:I,s:b,s:s,s:s,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-				      "in", in, "body", col_text(st, 2), "status", col_text(st, 3), "author", author,
-				      "time", manage_time(c, sqlite3_column_int64(st, 6)));
-		if (strcmp(col_text(st, 7), "log") == 0)
+		json_t *m = json_pack("{s:I,s:b,s:s,s:s,s:s,s:s}", "id", (json_int_t)rows_int(r, 0),
+				      "in", in, "body", rows_text(r, 2), "status", rows_text(r, 3), "author", author,
+				      "time", manage_time(c, rows_int(r, 6)));
+		if (strcmp(rows_text(r, 7), "log") == 0)
 			json_object_set_new(m, "local", json_true());
-		if (sqlite3_column_type(st, 8) != SQLITE_NULL)
-			json_object_set_new(m, "task_id", json_integer(sqlite3_column_int64(st, 8)));
+		if (!rows_null(r, 8))
+			json_object_set_new(m, "task_id", json_integer(rows_int(r, 8)));
 		/* Oldest first, like a conversation. */
 		json_array_insert_new(a, 0, m);
 	}
-	store_done(st);
+	rows_done(r);
 	return a;
 }
 

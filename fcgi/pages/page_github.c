@@ -12,6 +12,7 @@
 #include "providers/github.h"
 #include "fcgi/handlers.h"
 #include "fcgi/view.h"
+#include "desk/github_links.h"
 #include "desk/jobs.h"
 #include "desk/owners.h"
 
@@ -33,37 +34,30 @@ static void issues_page(Ctx *c, int status, const char *error)
 {
 	json_t *d = page_data(c, "GitHub issues", "github");
 	json_t *rows = json_array();
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT g.task_id, g.client_id, g.state, g.title, g.body, g.labels, coalesce(g.owner, ''), "
-		" g.number, coalesce(g.url, ''), coalesce(g.error, ''), g.updated_at, "
-		" EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'github_issue' AND j.task_id = g.task_id "
-		"         AND j.state IN ('queued', 'running')) "
-		"FROM github_issues g ORDER BY CASE g.state WHEN 'pending' THEN 0 WHEN 'failed' THEN 1 "
-		" WHEN 'creating' THEN 2 ELSE 3 END, g.updated_at DESC LIMIT 200",
-		SQL_END);
+	Rows *list = github_links_issues(c->store);
 	int npending = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *state = col_text(st, 2);
+	while (rows_next(list)) {
+		const char *state = rows_text(list, 2);
 		int waiting = strcmp(state, "pending") == 0 || strcmp(state, "failed") == 0;
 		npending += waiting;
-		json_t *labels = json_loads(col_text(st, 5), 0, NULL);
+		json_t *labels = json_loads(rows_text(list, 5), 0, NULL);
 		json_t *r = json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:b,s:b}", "task_id",
-				      (json_int_t)sqlite3_column_int64(st, 0), "client_id",
-				      (json_int_t)sqlite3_column_int64(st, 1), "state", state, "title", col_text(st, 3),
-				      "body", col_text(st, 4), "labels", labels ? labels : json_array(), "updated",
-				      manage_time(c, sqlite3_column_int64(st, 10)), "error", col_text(st, 9), "waiting",
-				      waiting, "queued", sqlite3_column_int(st, 11));
-		if (*col_text(st, 6))
-			json_object_set_new(r, "owner", json_string(col_text(st, 6)));
-		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
-			json_object_set_new(r, "number", json_integer(sqlite3_column_int64(st, 7)));
-			json_object_set_new(r, "url", json_string(col_text(st, 8)));
+				      (json_int_t)rows_int(list, 0), "client_id",
+				      (json_int_t)rows_int(list, 1), "state", state, "title", rows_text(list, 3),
+				      "body", rows_text(list, 4), "labels", labels ? labels : json_array(), "updated",
+				      manage_time(c, rows_int(list, 10)), "error", rows_text(list, 9), "waiting",
+				      waiting, "queued", (int)rows_int(list, 11));
+		if (*rows_text(list, 6))
+			json_object_set_new(r, "owner", json_string(rows_text(list, 6)));
+		if (!rows_null(list, 7)) {
+			json_object_set_new(r, "number", json_integer(rows_int(list, 7)));
+			json_object_set_new(r, "url", json_string(rows_text(list, 8)));
 		}
-		if (!*col_text(st, 9))
+		if (!*rows_text(list, 9))
 			json_object_del(r, "error");
 		json_array_append_new(rows, r);
 	}
-	store_done(st);
+	rows_done(list);
 	json_object_set_new(d, "empty", json_boolean(json_array_size(rows) == 0));
 	json_object_set_new(d, "issues", rows);
 	json_object_set_new(d, "npending", json_integer(npending));
@@ -89,8 +83,7 @@ void h_github(Ctx *c)
 void h_github_retry(Ctx *c)
 {
 	int64_t task = path_id(c, "task");
-	char *state = task ? store_text(c->store, "SELECT state FROM github_issues WHERE task_id = :t",
-					SQL_INT(":t", task), SQL_END)
+	char *state = task ? github_links_state(c->store, task)
 			   : NULL;
 	if (!state) {
 		respond_error(c, 404, "not_found", "No GitHub issue is kept for this task.", NULL);
@@ -111,14 +104,12 @@ void h_github_retry(Ctx *c)
 		respond_error(c, 503, "db_busy", "The database is busy; try again in a moment.", NULL);
 		return;
 	}
-	if (store_int(c->store, 0, "SELECT count(*) FROM jobs WHERE kind = 'github_issue' AND task_id = :t "
-				   "AND state IN ('queued', 'running')", SQL_INT(":t", task), SQL_END) > 0) {
+	if (github_links_job_waiting(c->store, task)) {
 		store_rollback(c->store);
 		respond_redirect(c, "/github?done=retried");
 		return;
 	}
-	int64_t client = store_int(c->store, 0, "SELECT client_id FROM tasks WHERE id = :t", SQL_INT(":t", task),
-				   SQL_END);
+	int64_t client = github_links_task_client(c->store, task);
 	char payload[64], key[64];
 	snprintf(payload, sizeof payload, "{\"task_id\":%lld}", (long long)task);
 	snprintf(key, sizeof key, "github_issue:%lld:retry:%lld", (long long)task, (long long)now_ms());

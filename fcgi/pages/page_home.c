@@ -1,13 +1,17 @@
 /*
  * page_home.c - the admin's front page (what needs attention now) and the
  * health check.  Read-only; the queries that carry client isolation live
- * in lib/desk/desk_tasks.c.
+ * in lib/desk/desk_tasks.c, the others in lib/desk (health.c, job_admin.c,
+ * user_admin.c).
  */
 #include "fcgi/serve.h"
 #include "core/version.h"
 #include "fcgi/handlers.h"
 #include "fcgi/view.h"
 #include "desk/desk_tasks.h"
+#include "desk/health.h"
+#include "desk/job_admin.h"
+#include "desk/user_admin.h"
 
 #include <stdlib.h>
 
@@ -22,11 +26,8 @@ void h_health(Ctx *c)
 					       why ? why : "database unavailable"));
 		return;
 	}
-	sqlite3_stmt *st = store_stmt(c->store, "SELECT max(version) FROM schema_migrations", SQL_END);
-	int rc = sqlite3_step(st);
-	int schema = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	store_done(st);
-	if (rc != SQLITE_ROW) {
+	int schema;
+	if (health_schema_version(c->store, &schema) != 0) {
 		respond_json(c, 503, json_pack("{s:s,s:s,s:s}", "status", "error", "db", "error", "reason",
 					       store_errmsg(c->store)));
 		return;
@@ -67,8 +68,7 @@ void h_home(Ctx *c)
 		desk_task_counts(c->store, &c->user, &mine, my);
 	json_object_set_new(d, "mine", json_integer(my[0] + my[1]));
 	if (c->user.is_admin)
-		json_object_set_new(d, "dead_jobs", json_integer(store_int(c->store, 0,
-			"SELECT count(*) FROM jobs WHERE state = 'dead'", SQL_END)));
+		json_object_set_new(d, "dead_jobs", json_integer(job_admin_dead_count(c->store)));
 
 	DeskTaskFilter urgent = {.status = "open", .urgency = "urgent", .limit = 5, .matching = counts[0]};
 	char *next = NULL;
@@ -90,7 +90,6 @@ void h_home(Ctx *c)
 
 	json_object_set_new(d, "empty", json_boolean(total == 0));
 	if (!c->user.is_admin)
-		json_object_set_new(d, "no_clients", json_boolean(!store_int(c->store, 0,
-			"SELECT count(*) FROM client_members WHERE user_id = :u", SQL_INT(":u", c->user.id), SQL_END)));
+		json_object_set_new(d, "no_clients", json_boolean(!user_admin_client_count(c->store, c->user.id)));
 	respond_page(c, 200, "pages/home", d);
 }

@@ -11,6 +11,7 @@
  */
 #include "fcgi/handlers.h"
 #include "fcgi/view.h"
+#include "desk/job_admin.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -23,28 +24,23 @@
 void h_inbound_rejected(Ctx *c)
 {
 	int64_t after = manage_query_id(c, "after");
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT id, created_at, actor, json_extract(details, '$.message_sid'), "
-		" json_extract(details, '$.from'), json_extract(details, '$.to'), json_extract(details, '$.body'), "
-		" json_extract(details, '$.reason') FROM events "
-		"WHERE event_type = 'inbound_rejected' AND id < :after ORDER BY id DESC LIMIT :limit",
-		SQL_INT(":after", after ? after : INT64_MAX), SQL_INT(":limit", REJECTED_PAGE + 1), SQL_END);
+	Rows *r = job_admin_rejected(c->store, after, REJECTED_PAGE + 1);
 	json_t *rows = json_array();
 	int more = 0, rc;
 	int64_t last = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rows_step(r)) == STORE_ROW) {
 		if (json_array_size(rows) == REJECTED_PAGE) {
 			more = 1;
 			continue;
 		}
-		last = sqlite3_column_int64(st, 0);
+		last = rows_int(r, 0);
 		json_array_append_new(rows, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)last, "when",
-						      manage_time(c, sqlite3_column_int64(st, 1)), "via", col_text(st, 2),
-						      "sid", col_text(st, 3), "from", col_text(st, 4), "to",
-						      col_text(st, 5), "body", col_text(st, 6), "reason", col_text(st, 7)));
+						      manage_time(c, rows_int(r, 1)), "via", rows_text(r, 2),
+						      "sid", rows_text(r, 3), "from", rows_text(r, 4), "to",
+						      rows_text(r, 5), "body", rows_text(r, 6), "reason", rows_text(r, 7)));
 	}
-	store_done(st);
-	if (rc != SQLITE_DONE) {
+	rows_done(r);
+	if (rc != STORE_OK) {
 		json_decref(rows);
 		ctx_log(c, "listing rejected inbound messages failed: %s", store_errmsg(c->store));
 		respond_error(c, 500, "store_failed", "The rejected messages could not be listed.", NULL);

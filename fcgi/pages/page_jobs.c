@@ -4,12 +4,13 @@
  * attempts, the next run and the last error, and two actions: retry now
  * and cancel.
  *
- * Jobs themselves belong to lib/desk/jobs.c; this page only reads the table and
- * calls job_retry_now / job_cancel, each in a transaction with its event
+ * Jobs themselves belong to lib/desk/jobs.c; this page only reads the table
+ * (lib/desk/job_admin.c) and calls job_retry_now / job_cancel, each in a transaction with its event
  * (job_retried, job_cancelled) naming the admin.  It must not run a job.
  */
 #include "fcgi/handlers.h"
 #include "fcgi/view.h"
+#include "desk/job_admin.h"
 #include "desk/jobs.h"
 
 #include <stdint.h>
@@ -62,22 +63,7 @@ static const char *state_label(const char *state, int has_error)
 static json_t *filter_links(Ctx *c, const JobFilter *cur)
 {
 	int64_t n[4] = {0}; /* queued, failed, running, dead */
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT state, last_error IS NOT NULL, count(*) FROM jobs "
-		"WHERE state IN ('queued', 'running', 'dead') GROUP BY 1, 2",
-		SQL_END);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *s = col_text(st, 0);
-		int err = sqlite3_column_int(st, 1);
-		int64_t k = sqlite3_column_int64(st, 2);
-		if (strcmp(s, "queued") == 0)
-			n[err ? 1 : 0] += k;
-		else if (strcmp(s, "running") == 0)
-			n[2] += k;
-		else
-			n[3] += k;
-	}
-	store_done(st);
+	job_admin_state_counts(c->store, n);
 	json_t *a = json_array();
 	for (size_t i = 0; i < ARRAY_LEN(FILTERS); i++) {
 		const JobFilter *f = &FILTERS[i];
@@ -113,61 +99,46 @@ void h_jobs(Ctx *c)
 	const JobFilter *f = filter_named(fname);
 	int64_t after = manage_query_id(c, "after");
 	int64_t now = now_ms();
-#define JOB_COLS "SELECT id, kind, state, attempts, max_attempts, run_at, last_error, client_id, task_id, " \
-		 " message_id, updated_at, worker, lease_until FROM jobs "
-#define JOB_WHERE " AND (:err IS NULL OR (last_error IS NOT NULL) = :err) AND id < :after " \
-		  "ORDER BY id DESC LIMIT :limit"
-	SqlArg s1 = SQL_TEXT(":s1", f->states[0]), s2 = SQL_TEXT(":s2", f->states[1]),
-	       s3 = SQL_TEXT(":s3", f->states[2]);
-	SqlArg err = f->with_error < 0 ? SQL_NULL(":err") : SQL_INT(":err", f->with_error);
-	SqlArg aft = SQL_INT(":after", after ? after : INT64_MAX), lim = SQL_INT(":limit", JOBS_PAGE + 1);
-	/* The states that need a look are few: find them through the state
-	 * index.  Finished jobs are many: walk the table backwards instead of
-	 * sorting them all (the unary + keeps SQLite off the index). */
 	int finished = strcmp(f->name, "done") == 0 || strcmp(f->name, "cancelled") == 0;
-	sqlite3_stmt *st = finished
-				   ? store_stmt(c->store, JOB_COLS "WHERE +state IN (:s1, :s2, :s3)" JOB_WHERE, s1, s2, s3,
-						err, aft, lim, SQL_END)
-				   : store_stmt(c->store, JOB_COLS "WHERE state IN (:s1, :s2, :s3)" JOB_WHERE, s1, s2, s3,
-						err, aft, lim, SQL_END);
+	Rows *r = job_admin_list(c->store, f->states, f->with_error, finished, after, JOBS_PAGE + 1);
 	json_t *jobs = json_array();
 	int more = 0, rc;
 	int64_t last = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rows_step(r)) == STORE_ROW) {
 		if (json_array_size(jobs) == JOBS_PAGE) {
 			more = 1;
 			continue;
 		}
-		const char *state = col_text(st, 2);
-		int has_error = sqlite3_column_type(st, 6) != SQLITE_NULL;
-		int64_t run_at = sqlite3_column_int64(st, 5);
-		last = sqlite3_column_int64(st, 0);
-		json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:i,s:i,s:s}", "id", (json_int_t)last, "kind", col_text(st, 1),
+		const char *state = rows_text(r, 2);
+		int has_error = !rows_null(r, 6);
+		int64_t run_at = rows_int(r, 5);
+		last = rows_int(r, 0);
+		json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:i,s:i,s:s}", "id", (json_int_t)last, "kind", rows_text(r, 1),
 				      "state", has_error && strcmp(state, "queued") == 0 ? "failed" : state, "state_label",
-				      state_label(state, has_error), "attempts", sqlite3_column_int(st, 3), "max_attempts",
-				      sqlite3_column_int(st, 4), "updated", manage_time(c, sqlite3_column_int64(st, 10)));
+				      state_label(state, has_error), "attempts", (int)rows_int(r, 3), "max_attempts",
+				      (int)rows_int(r, 4), "updated", manage_time(c, rows_int(r, 10)));
 		if (has_error)
-			json_object_set_new(j, "last_error", json_string(col_text(st, 6)));
+			json_object_set_new(j, "last_error", json_string(rows_text(r, 6)));
 		if (strcmp(state, "queued") == 0)
 			json_object_set_new(j, "next_run", json_string(run_at <= now ? "due now" : manage_time(c, run_at)));
 		else if (strcmp(state, "running") == 0)
 			json_object_set_new(j, "next_run",
-					    json_string(arena_printf(c->arena, "running on %s until %s", col_text(st, 11),
-								     manage_time(c, sqlite3_column_int64(st, 12)))));
-		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-			json_object_set_new(j, "client_id", json_integer(sqlite3_column_int64(st, 7)));
-		if (sqlite3_column_type(st, 8) != SQLITE_NULL)
-			json_object_set_new(j, "task_id", json_integer(sqlite3_column_int64(st, 8)));
-		if (sqlite3_column_type(st, 9) != SQLITE_NULL)
-			json_object_set_new(j, "message_id", json_integer(sqlite3_column_int64(st, 9)));
+					    json_string(arena_printf(c->arena, "running on %s until %s", rows_text(r, 11),
+								     manage_time(c, rows_int(r, 12)))));
+		if (!rows_null(r, 7))
+			json_object_set_new(j, "client_id", json_integer(rows_int(r, 7)));
+		if (!rows_null(r, 8))
+			json_object_set_new(j, "task_id", json_integer(rows_int(r, 8)));
+		if (!rows_null(r, 9))
+			json_object_set_new(j, "message_id", json_integer(rows_int(r, 9)));
 		json_object_set_new(j, "can_retry", json_boolean(strcmp(state, "dead") == 0 ||
 								 (strcmp(state, "queued") == 0 && has_error)));
 		json_object_set_new(j, "can_cancel",
 				    json_boolean(strcmp(state, "queued") == 0 || strcmp(state, "dead") == 0));
 		json_array_append_new(jobs, j);
 	}
-	store_done(st);
-	if (rc != SQLITE_DONE) {
+	rows_done(r);
+	if (rc != STORE_OK) {
 		json_decref(jobs);
 		ctx_log(c, "listing jobs failed: %s", store_errmsg(c->store));
 		respond_error(c, 500, "store_failed", "The jobs could not be listed.", NULL);
@@ -176,9 +147,7 @@ void h_jobs(Ctx *c)
 	json_t *d = page_data(c, "Jobs", "jobs");
 	json_object_set_new(d, "filters", filter_links(c, f));
 	json_object_set_new(d, "rejected_inbound",
-			    json_integer(store_int(c->store, 0,
-						   "SELECT count(*) FROM events WHERE event_type = 'inbound_rejected'",
-						   SQL_END)));
+			    json_integer(job_admin_rejected_count(c->store)));
 	json_object_set_new(d, "filter", json_string(f->name));
 	json_object_set_new(d, "filter_label", json_string(f->label));
 	json_object_set_new(d, "empty", json_boolean(json_array_size(jobs) == 0));
@@ -202,21 +171,14 @@ void h_jobs(Ctx *c)
 static void job_action(Ctx *c, int retry)
 {
 	int64_t id = path_id(c, "id");
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT kind, state, attempts, last_error IS NOT NULL, client_id, task_id, message_id "
-		"FROM jobs WHERE id = :id",
-		SQL_INT(":id", id), SQL_END);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		store_done(st);
+	JobSummary job;
+	if (!job_admin_get(c->store, id, c->arena, &job)) {
 		respond_error(c, 404, "not_found", "There is no such job.", NULL);
 		return;
 	}
-	const char *kind = arena_strdup(c->arena, col_text(st, 0));
-	const char *state = arena_strdup(c->arena, col_text(st, 1));
-	int attempts = sqlite3_column_int(st, 2), has_error = sqlite3_column_int(st, 3);
-	int64_t client = sqlite3_column_int64(st, 4), task = sqlite3_column_int64(st, 5),
-		message = sqlite3_column_int64(st, 6);
-	store_done(st);
+	const char *kind = job.kind, *state = job.state;
+	int attempts = job.attempts, has_error = job.has_error;
+	int64_t client = job.client_id, task = job.task_id, message = job.message_id;
 	const char *back = filter_named(params_get(&c->form, "state"))->name;
 
 	if (store_begin(c->store) != 0) {

@@ -12,6 +12,7 @@
  */
 #include "fcgi/handlers.h"
 #include "fcgi/view.h"
+#include "desk/user_admin.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,7 @@ static const char *form_addr(Ctx *c, int *bad)
 void h_user_locks_clear(Ctx *c)
 {
 	int64_t id = path_id(c, "id");
-	char *login = id > 0 ? store_text(c->store, "SELECT login FROM users WHERE id = :id", SQL_INT(":id", id), SQL_END)
+	char *login = id > 0 ? user_admin_login(c->store, id)
 			     : NULL;
 	if (!login) {
 		respond_error(c, 404, "not_found", "There is no such user.", NULL);

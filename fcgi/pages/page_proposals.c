@@ -18,6 +18,7 @@
 #include "fcgi/view.h"
 #include "desk/jobs.h"
 #include "web/markdown.h"
+#include "desk/proposal_admin.h"
 #include "desk/proposals.h"
 
 #include <stdlib.h>
@@ -230,8 +231,8 @@ json_t *proposals_task_prd(Ctx *c, int64_t task_id)
  * document's path into *path (arena); NULL when it cannot be read. */
 static char *prd_markdown(Ctx *c, json_t *p, const char **path)
 {
-	char *doc_path = store_text(c->store, "SELECT path FROM documents WHERE id = :id",
-				    SQL_INT(":id", json_integer_value(json_object_get(p, "document_id"))), SQL_END);
+	char *doc_path = proposal_admin_document_path(c->store,
+						      json_integer_value(json_object_get(p, "document_id")));
 	if (!doc_path)
 		return NULL;
 	*path = arena_strdup(c->arena, doc_path);
@@ -386,7 +387,7 @@ void h_prd_edit(Ctx *c)
 	docs_author(c, &a);
 	char commit[41];
 	ProposalError e;
-	char *head = store_text(c->store, "SELECT document_commit FROM proposals WHERE id = :id", SQL_INT(":id", id), SQL_END);
+	char *head = proposal_admin_document_commit(c->store, id);
 	int rc = proposal_prd_commit(c->store, &c->user, id, md, c->actor, &a, "admin",
 				     arena_printf(c->arena, "Edit the PRD (proposal %lld) in the admin", (long long)id), commit,
 				     &e);

@@ -38,6 +38,8 @@
 #include "core/config.h"
 #include "fcgi/handlers.h"
 #include "fcgi/view.h"
+#include "desk/client_lookup.h"
+#include "desk/report_access.h"
 #include "desk/report_files.h"
 #include "desk/secrets.h"
 
@@ -304,20 +306,17 @@ void h_reports_index(Ctx *c)
 		}
 		return;
 	}
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT cl.id, cl.name, coalesce(cl.phone, '') FROM client_members m JOIN clients cl ON cl.id = m.client_id "
-		"WHERE m.user_id = :u ORDER BY cl.name COLLATE NOCASE, cl.id LIMIT 1000",
-		SQL_INT(":u", c->user.id), SQL_END);
+	Rows *r = report_access_my_clients(c->store, c->user.id);
 	json_t *list = json_array();
 	const char *site = site_dir(c);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		const char *name = col_text(st, 1);
+	while (rows_next(r)) {
+		int64_t id = rows_int(r, 0);
+		const char *name = rows_text(r, 1);
 		json_array_append_new(list, json_pack("{s:I,s:s,s:b}", "id", (json_int_t)id, "name",
-						      *name ? name : col_text(st, 2), "built",
+						      *name ? name : rows_text(r, 2), "built",
 						      client_version(c, site, id) != NULL));
 	}
-	store_done(st);
+	rows_done(r);
 	json_t *d = page_data(c, "Reports", "reports");
 	json_object_set_new(d, "clients", list);
 	respond_page(c, 200, "reports/mine", d);
@@ -346,7 +345,7 @@ static int64_t visible_client(Ctx *c)
 	const char *raw = path_param(c, "client");
 	int64_t id = raw && raw[0] != '0' ? path_id(c, "client") : 0; /* one spelling per report */
 	if (id <= 0 || !ctx_sees_client(c, id) ||
-	    !store_int(c->store, 0, "SELECT 1 FROM clients WHERE id = :id", SQL_INT(":id", id), SQL_END)) {
+	    !report_access_client_exists(c->store, id)) {
 		respond_error(c, 404, "not_found", "There is no such report.", NULL);
 		return 0;
 	}
@@ -392,14 +391,6 @@ static void sha256_hex(const char *s, char out[65])
 	hex_encode(out, md, 32);
 }
 
-/* 1 when the share s was made with the internal figures: the choice is
- * kept in its report_share_created event (found through the event type's
- * index; share links are few). */
-#define SHARE_INTERNAL_SQL                                                                          \
-	"coalesce((SELECT json_extract(e.details, '$.internal') = 1 FROM events e "                 \
-	"  WHERE e.event_type = 'report_share_created' AND +e.client_id = s.client_id "             \
-	"  AND json_extract(e.details, '$.share_id') = s.id), 0)"
-
 /* What a share link opens: its client, and whether the admin who made it
  * included the internal figures (the "internal" of its
  * report_share_created event; a link made before links had the choice
@@ -422,15 +413,7 @@ static Share share_of(Ctx *c)
 	if (ok) {
 		char h[65];
 		sha256_hex(token, h);
-		sqlite3_stmt *st = store_stmt(c->store,
-			"SELECT s.client_id, " SHARE_INTERNAL_SQL " "
-			"FROM report_shares s JOIN clients cl ON cl.id = s.client_id "
-			"WHERE s.token_hash = :h AND s.revoked_at IS NULL", SQL_TEXT(":h", h), SQL_END);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			sh.client_id = sqlite3_column_int64(st, 0);
-			sh.internal = sqlite3_column_int(st, 1);
-		}
-		store_done(st);
+		report_access_share_open(c->store, h, &sh.client_id, &sh.internal);
 	}
 	if (!sh.client_id)
 		respond_error(c, 404, "not_found",
@@ -469,39 +452,35 @@ void h_reports_shared_task(Ctx *c)
 static void shares_page(Ctx *c, int status, const char *new_link, const char *error, const char *label,
 			int64_t client_id)
 {
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT s.id, s.client_id, cl.name, coalesce(cl.phone, ''), s.label, s.created_by, s.created_at, "
-		" s.revoked_at, s.revoked_by, " SHARE_INTERNAL_SQL " FROM report_shares s "
-		"JOIN clients cl ON cl.id = s.client_id ORDER BY s.id DESC LIMIT 500", SQL_END);
+	Rows *r = report_access_shares(c->store);
 	json_t *list = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = col_text(st, 2);
-		json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:b}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-				      "client_id", (json_int_t)sqlite3_column_int64(st, 1), "client",
-				      *name ? name : col_text(st, 3), "label", col_text(st, 4), "by", col_text(st, 5),
-				      "created", manage_time(c, sqlite3_column_int64(st, 6)), "revoked",
-				      sqlite3_column_type(st, 7) != SQLITE_NULL);
-		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-			json_object_set_new(o, "revoked_at", json_string(manage_time(c, sqlite3_column_int64(st, 7))));
-		json_object_set_new(o, "internal", json_boolean(sqlite3_column_int(st, 9)));
+	while (rows_next(r)) {
+		const char *name = rows_text(r, 2);
+		json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:b}", "id", (json_int_t)rows_int(r, 0),
+				      "client_id", (json_int_t)rows_int(r, 1), "client",
+				      *name ? name : rows_text(r, 3), "label", rows_text(r, 4), "by", rows_text(r, 5),
+				      "created", manage_time(c, rows_int(r, 6)), "revoked",
+				      !rows_null(r, 7));
+		if (!rows_null(r, 7))
+			json_object_set_new(o, "revoked_at", json_string(manage_time(c, rows_int(r, 7))));
+		json_object_set_new(o, "internal", json_boolean(rows_int(r, 9)));
 		json_array_append_new(list, o);
 	}
-	store_done(st);
+	rows_done(r);
 	json_t *d = page_data(c, "Report share links", NULL);
 	json_object_set_new(d, "shares", list);
 	json_object_set_new(d, "has_shares", json_boolean(json_array_size(list) > 0));
-	int64_t nclients = store_int(c->store, 0, "SELECT count(*) FROM clients", SQL_END);
+	int64_t nclients = client_lookup_count(c->store);
 	if (nclients <= SHARE_SELECT_MAX) {
 		json_t *opts = json_array();
-		st = store_stmt(c->store, "SELECT id, name, coalesce(phone, '') FROM clients ORDER BY name COLLATE NOCASE, id",
-				SQL_END);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *name = col_text(st, 1);
-			int64_t id = sqlite3_column_int64(st, 0);
+		r = report_access_client_options(c->store);
+		while (rows_next(r)) {
+			const char *name = rows_text(r, 1);
+			int64_t id = rows_int(r, 0);
 			json_array_append_new(opts, json_pack("{s:I,s:s,s:b}", "id", (json_int_t)id, "name",
-							      *name ? name : col_text(st, 2), "selected", id == client_id));
+							      *name ? name : rows_text(r, 2), "selected", id == client_id));
 		}
-		store_done(st);
+		rows_done(r);
 		json_object_set_new(d, "client_options", opts);
 	} else {
 		json_object_set_new(d, "many_clients", json_true());
@@ -567,8 +546,7 @@ void h_report_share_create(Ctx *c)
 	int64_t client_id = 0;
 	if (cid && *cid && strlen(cid) <= 18 && strspn(cid, "0123456789") == strlen(cid))
 		client_id = strtoll(cid, NULL, 10);
-	if (client_id <= 0 || !store_int(c->store, 0, "SELECT 1 FROM clients WHERE id = :id",
-					 SQL_INT(":id", client_id), SQL_END)) {
+	if (client_id <= 0 || !report_access_client_exists(c->store, client_id)) {
 		shares_page(c, 422, NULL, "Choose a client that exists.", label, 0);
 		return;
 	}
@@ -584,15 +562,11 @@ void h_report_share_create(Ctx *c)
 		return;
 	}
 	int64_t now = now_ms();
-	if (store_exec(c->store,
-		"INSERT INTO report_shares (client_id, token_hash, label, created_by, created_at) "
-		"VALUES (:c, :h, :label, :by, :now)",
-		SQL_INT(":c", client_id), SQL_TEXT(":h", h), SQL_TEXT(":label", label), SQL_TEXT(":by", c->actor),
-		SQL_INT(":now", now), SQL_END) != SQLITE_OK) {
+	int64_t share_id = report_access_share_insert(c->store, client_id, h, label, c->actor, now);
+	if (share_id < 0) {
 		manage_store_failed(c, "creating a share link");
 		return;
 	}
-	int64_t share_id = store_last_id(c->store);
 	json_t *det = json_pack("{s:I,s:s,s:b}", "share_id", (json_int_t)share_id, "label", label, "internal", internal);
 	char *dt = json_dumps(det, JSON_COMPACT);
 	json_decref(det);
@@ -615,8 +589,7 @@ void h_report_share_create(Ctx *c)
 void h_report_share_revoke(Ctx *c)
 {
 	int64_t id = path_id(c, "id");
-	int64_t client = id ? store_int(c->store, 0, "SELECT client_id FROM report_shares WHERE id = :id",
-					SQL_INT(":id", id), SQL_END) : 0;
+	int64_t client = id ? report_access_share_client(c->store, id) : 0;
 	if (!client) {
 		respond_error(c, 404, "not_found", "There is no such share link.", NULL);
 		return;
@@ -625,10 +598,7 @@ void h_report_share_revoke(Ctx *c)
 		manage_store_failed(c, "revoking a share link");
 		return;
 	}
-	store_exec(c->store, "UPDATE report_shares SET revoked_at = :now, revoked_by = :by WHERE id = :id "
-			     "AND revoked_at IS NULL",
-		   SQL_INT(":now", now_ms()), SQL_TEXT(":by", c->actor), SQL_INT(":id", id), SQL_END);
-	if (store_changes(c->store) > 0) {
+	if (report_access_share_revoke(c->store, id, c->actor, now_ms()) > 0) {
 		char dt[64];
 		snprintf(dt, sizeof dt, "{\"share_id\":%lld}", (long long)id);
 		if (store_event(c->store, "report_share_revoked", client, 0, 0, c->actor, dt) < 0) {

@@ -12,6 +12,7 @@
  */
 #include "core/config.h"
 #include "desk/desk.h"
+#include "desk/rule_admin.h"
 #include "fcgi/handlers.h"
 #include "fcgi/view.h"
 
@@ -43,15 +44,15 @@ typedef struct {
 static void load(Ctx *c, Rules *r)
 {
 	memset(r, 0, sizeof *r);
-	sqlite3_stmt *st = store_stmt(c->store, "SELECT type, urgency, route, auto_send FROM routing_rules", SQL_END);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	Rows *rows = rule_admin_rows(c->store);
+	while (rows_next(rows))
 		for (size_t t = 0; t < NT; t++)
 			for (size_t u = 0; u < NU; u++)
-				if (strcmp(col_text(st, 0), TYPES[t]) == 0 && strcmp(col_text(st, 1), URGENCIES[u]) == 0) {
-					r->cell[t][u].ai = strcmp(col_text(st, 2), "AI") == 0;
-					r->cell[t][u].auto_send = sqlite3_column_int(st, 3) != 0;
+				if (strcmp(rows_text(rows, 0), TYPES[t]) == 0 && strcmp(rows_text(rows, 1), URGENCIES[u]) == 0) {
+					r->cell[t][u].ai = strcmp(rows_text(rows, 2), "AI") == 0;
+					r->cell[t][u].auto_send = rows_int(rows, 3) != 0;
 				}
-	store_done(st);
+	rows_done(rows);
 	r->threshold = route_threshold(c->store);
 	r->threshold_text = arena_printf(c->arena, "%g", r->threshold);
 }
@@ -82,8 +83,7 @@ static void rules_page(Ctx *c, int status, const Rules *r, const char *error)
 	json_object_set_new(d, "urgencies", heads);
 	json_object_set_new(d, "rows", rows);
 	json_object_set_new(d, "threshold", json_string(r->threshold_text));
-	int from_settings = store_int(c->store, 0, "SELECT count(*) FROM settings WHERE name = 'confidence_threshold'",
-				      SQL_END) > 0;
+	int from_settings = rule_admin_threshold_is_set(c->store);
 	if (!from_settings)
 		json_object_set_new(d, "threshold_default", json_true());
 	if (r->threshold_error)
@@ -185,14 +185,8 @@ void h_rules_save(Ctx *c)
 			const Cell *a = &cur.cell[t][u], *b = &want.cell[t][u];
 			if (a->ai == b->ai && a->auto_send == b->auto_send)
 				continue;
-			if (store_exec(c->store,
-				"INSERT INTO routing_rules (type, urgency, route, auto_send, updated_at) "
-				"VALUES (:t, :u, :route, :auto, :now) "
-				"ON CONFLICT (type, urgency) DO UPDATE SET route = excluded.route, "
-				" auto_send = excluded.auto_send, updated_at = excluded.updated_at",
-				SQL_TEXT(":t", TYPES[t]), SQL_TEXT(":u", URGENCIES[u]),
-				SQL_TEXT(":route", b->ai ? "AI" : "HUMAN"), SQL_INT(":auto", b->auto_send),
-				SQL_INT(":now", now), SQL_END) != SQLITE_OK) {
+			if (rule_admin_save(c->store, TYPES[t], URGENCIES[u], b->ai ? "AI" : "HUMAN", b->auto_send, now) !=
+			    STORE_OK) {
 				json_decref(changes);
 				manage_store_failed(c, "saving a routing rule");
 				return;
@@ -210,10 +204,7 @@ void h_rules_save(Ctx *c)
 	if (fabs(cur.threshold - want.threshold) > 1e-9) {
 		char v[32];
 		snprintf(v, sizeof v, "%.6g", want.threshold);
-		if (store_exec(c->store,
-			"INSERT INTO settings (name, value, updated_at) VALUES ('confidence_threshold', :v, :now) "
-			"ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-			SQL_TEXT(":v", v), SQL_INT(":now", now), SQL_END) != SQLITE_OK) {
+		if (rule_admin_save_threshold(c->store, v, now) != STORE_OK) {
 			json_decref(details);
 			manage_store_failed(c, "saving the threshold");
 			return;

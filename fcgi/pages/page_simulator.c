@@ -14,6 +14,7 @@
 #include "fcgi/handlers.h"
 #include "fcgi/view.h"
 #include "desk/phone.h"
+#include "desk/simulator.h"
 #include "providers/twilio.h"
 
 #include <stdlib.h>
@@ -29,26 +30,22 @@ static const char *webhook_url(Ctx *c)
 /* The latest inbound messages, so the page shows what happened next. */
 static json_t *recent(Ctx *c)
 {
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT m.id, m.client_id, m.from_addr, m.body, m.type, m.urgency, m.task_id, m.created_at, c.name "
-		"FROM messages m JOIN clients c ON c.id = m.client_id "
-		"WHERE m.direction = 'in' ORDER BY m.id DESC LIMIT 5",
-		SQL_END);
+	Rows *r = simulator_recent(c->store);
 	json_t *a = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *m = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-				      "client_id", (json_int_t)sqlite3_column_int64(st, 1), "from", col_text(st, 2),
-				      "body", col_text(st, 3), "time", manage_time(c, sqlite3_column_int64(st, 7)),
-				      "client", *col_text(st, 8) ? col_text(st, 8) : col_text(st, 2));
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+	while (rows_next(r)) {
+		json_t *m = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)rows_int(r, 0),
+				      "client_id", (json_int_t)rows_int(r, 1), "from", rows_text(r, 2),
+				      "body", rows_text(r, 3), "time", manage_time(c, rows_int(r, 7)),
+				      "client", *rows_text(r, 8) ? rows_text(r, 8) : rows_text(r, 2));
+		if (!rows_null(r, 4))
 			json_object_set_new(m, "classified",
-					    json_pack("{s:s,s:s,s:s}", "type", manage_label(col_text(st, 4)), "urgency",
-						      col_text(st, 5), "urgency_label", manage_label(col_text(st, 5))));
-		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-			json_object_set_new(m, "task_id", json_integer(sqlite3_column_int64(st, 6)));
+					    json_pack("{s:s,s:s,s:s}", "type", manage_label(rows_text(r, 4)), "urgency",
+						      rows_text(r, 5), "urgency_label", manage_label(rows_text(r, 5))));
+		if (!rows_null(r, 6))
+			json_object_set_new(m, "task_id", json_integer(rows_int(r, 6)));
 		json_array_append_new(a, m);
 	}
-	store_done(st);
+	rows_done(r);
 	return a;
 }
 
@@ -160,8 +157,7 @@ void h_simulator(Ctx *c)
 						o.code ? o.code : "", o.message ? o.message : "")));
 		return;
 	}
-	int64_t client = store_int(c->store, 0, "SELECT client_id FROM messages WHERE id = :id",
-				   SQL_INT(":id", o.message_id), SQL_END);
+	int64_t client = simulator_message_client(c->store, o.message_id);
 	ctx_log(c, "simulated inbound SMS %s message=%lld client=%lld by %s", sid, (long long)o.message_id,
 		(long long)client, c->actor);
 	respond_redirect(c, arena_printf(c->arena, "/clients/%lld?done=simulated", (long long)client));

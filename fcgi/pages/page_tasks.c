@@ -13,6 +13,7 @@
 #include "desk/desk_tasks.h"
 #include "fcgi/handlers.h"
 #include "fcgi/view.h"
+#include "desk/user_admin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,8 +224,7 @@ void h_tasks(Ctx *c)
 	json_object_set_new(d, "nothing_yet", json_boolean(all == 0 && !filtered));
 	json_object_set_new(d, "showing", json_integer((json_int_t)json_array_size(rows)));
 	if (!c->user.is_admin)
-		json_object_set_new(d, "no_clients", json_boolean(!store_int(c->store, 0,
-			"SELECT count(*) FROM client_members WHERE user_id = :u", SQL_INT(":u", c->user.id), SQL_END)));
+		json_object_set_new(d, "no_clients", json_boolean(!user_admin_client_count(c->store, c->user.id)));
 	respond_page(c, bad ? 400 : 200, "pages/tasks", d);
 }
 

@@ -17,8 +17,10 @@
  */
 #include "fcgi/handlers.h"
 #include "fcgi/view.h"
+#include "desk/client_lookup.h"
 #include "desk/phone.h"
 #include "desk/secrets.h"
+#include "desk/user_admin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,30 +42,25 @@ void h_users(Ctx *c)
 		respond_error(c, 400, "bad_query", "The page marker is too long.", "after");
 		return;
 	}
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT u.id, u.login, u.name, u.role, u.disabled_at, u.must_change_password, "
-		" (SELECT count(*) FROM client_members m WHERE m.user_id = u.id), "
-		" (SELECT max(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id) "
-		"FROM users u WHERE (:after IS NULL OR u.login > :after) ORDER BY u.login LIMIT :limit",
-		SQL_TEXT(":after", after && *after ? after : NULL), SQL_INT(":limit", USERS_PAGE + 1), SQL_END);
+	Rows *r = user_admin_list(c->store, after && *after ? after : NULL, USERS_PAGE + 1);
 	json_t *users = json_array();
 	int more = 0;
 	const char *last = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (rows_next(r)) {
 		if (json_array_size(users) == USERS_PAGE) {
 			more = 1;
 			continue;
 		}
-		last = arena_strdup(c->arena, col_text(st, 1));
-		int admin = strcmp(col_text(st, 3), "admin") == 0;
-		int disabled = sqlite3_column_type(st, 4) != SQLITE_NULL;
-		json_t *u = json_pack("{s:I,s:s,s:s,s:b,s:b,s:b,s:I,s:b}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-				      "login", last, "name", col_text(st, 2), "is_admin", admin, "disabled", disabled,
-				      "must_change", sqlite3_column_int(st, 5), "clients",
-				      (json_int_t)sqlite3_column_int64(st, 6), "is_me",
-				      sqlite3_column_int64(st, 0) == c->user.id);
-		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-			json_object_set_new(u, "last_seen", json_string(manage_time(c, sqlite3_column_int64(st, 7))));
+		last = arena_strdup(c->arena, rows_text(r, 1));
+		int admin = strcmp(rows_text(r, 3), "admin") == 0;
+		int disabled = !rows_null(r, 4);
+		json_t *u = json_pack("{s:I,s:s,s:s,s:b,s:b,s:b,s:I,s:b}", "id", (json_int_t)rows_int(r, 0),
+				      "login", last, "name", rows_text(r, 2), "is_admin", admin, "disabled", disabled,
+				      "must_change", (int)rows_int(r, 5), "clients",
+				      (json_int_t)rows_int(r, 6), "is_me",
+				      rows_int(r, 0) == c->user.id);
+		if (!rows_null(r, 7))
+			json_object_set_new(u, "last_seen", json_string(manage_time(c, rows_int(r, 7))));
 		json_t *locks = login_locks_json(c, last);
 		if (json_array_size(locks)) {
 			json_object_set_new(u, "locked_from", json_integer((json_int_t)json_array_size(locks)));
@@ -72,7 +69,7 @@ void h_users(Ctx *c)
 		json_decref(locks);
 		json_array_append_new(users, u);
 	}
-	store_done(st);
+	rows_done(r);
 	json_t *d = page_data(c, "Users", "users");
 	json_object_set_new(d, "users", users);
 	json_t *addr_locks = addr_locks_json(c);
@@ -176,7 +173,7 @@ void h_user_create(Ctx *c)
 	}
 	json_decref(errors);
 	/* Checked here too so the answer can say why (logins ignore case). */
-	if (store_int(c->store, 0, "SELECT count(*) FROM users WHERE login = :l", SQL_TEXT(":l", login), SQL_END) > 0) {
+	if (user_admin_login_taken(c->store, login)) {
 		new_user_page(c, 422, json_pack("{s:s,s:s}", "e_login",
 						arena_printf(c->arena, "The login %s is taken.", login), "error",
 						"Nobody was created: correct the marked field."));
@@ -204,62 +201,50 @@ void h_user_create(Ctx *c)
  * id. */
 static void user_page(Ctx *c, int status, int64_t id, const char *one_time_password, json_t *overlay)
 {
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT id, login, name, role, disabled_at, must_change_password, created_at, "
-		" (SELECT max(s.last_seen_at) FROM sessions s WHERE s.user_id = users.id) "
-		"FROM users WHERE id = :id",
-		SQL_INT(":id", id), SQL_END);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		store_done(st);
+	Rows *r = user_admin_get(c->store, id);
+	if (!rows_next(r)) {
+		rows_done(r);
 		json_decref(overlay);
 		respond_error(c, 404, "not_found", "There is no such user.", NULL);
 		return;
 	}
-	int admin = strcmp(col_text(st, 3), "admin") == 0;
-	json_t *u = json_pack("{s:I,s:s,s:s,s:b,s:b,s:b,s:s,s:b}", "id", (json_int_t)id, "login", col_text(st, 1),
-			      "name", col_text(st, 2), "is_admin", admin, "disabled",
-			      sqlite3_column_type(st, 4) != SQLITE_NULL, "must_change", sqlite3_column_int(st, 5),
-			      "created", manage_time(c, sqlite3_column_int64(st, 6)), "is_me", id == c->user.id);
-	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-		json_object_set_new(u, "disabled_since", json_string(manage_time(c, sqlite3_column_int64(st, 4))));
-	if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-		json_object_set_new(u, "last_seen", json_string(manage_time(c, sqlite3_column_int64(st, 7))));
-	const char *title = arena_printf(c->arena, "User %s", col_text(st, 1));
-	json_t *locks = login_locks_json(c, col_text(st, 1));
+	int admin = strcmp(rows_text(r, 3), "admin") == 0;
+	json_t *u = json_pack("{s:I,s:s,s:s,s:b,s:b,s:b,s:s,s:b}", "id", (json_int_t)id, "login", rows_text(r, 1),
+			      "name", rows_text(r, 2), "is_admin", admin, "disabled",
+			      !rows_null(r, 4), "must_change", (int)rows_int(r, 5),
+			      "created", manage_time(c, rows_int(r, 6)), "is_me", id == c->user.id);
+	if (!rows_null(r, 4))
+		json_object_set_new(u, "disabled_since", json_string(manage_time(c, rows_int(r, 4))));
+	if (!rows_null(r, 7))
+		json_object_set_new(u, "last_seen", json_string(manage_time(c, rows_int(r, 7))));
+	const char *title = arena_printf(c->arena, "User %s", rows_text(r, 1));
+	json_t *locks = login_locks_json(c, rows_text(r, 1));
 	json_object_set_new(u, "has_locks", json_boolean(json_array_size(locks) > 0));
 	json_object_set_new(u, "multiple_locks", json_boolean(json_array_size(locks) > 1));
 	json_object_set_new(u, "locks", locks);
-	store_done(st);
+	rows_done(r);
 
-	st = store_stmt(c->store,
-		"SELECT c.id, c.name, c.phone, c.company FROM client_members m JOIN clients c ON c.id = m.client_id "
-		"WHERE m.user_id = :u ORDER BY c.name COLLATE NOCASE, c.id LIMIT 500",
-		SQL_INT(":u", id), SQL_END);
+	r = user_admin_clients(c->store, id);
 	json_t *attached = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(attached, json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-							  "name", *col_text(st, 1) ? col_text(st, 1) : col_text(st, 2),
-							  "phone", col_text(st, 2), "company", col_text(st, 3)));
-	store_done(st);
-	int64_t n_attached = store_int(c->store, 0, "SELECT count(*) FROM client_members WHERE user_id = :u",
-				       SQL_INT(":u", id), SQL_END);
+	while (rows_next(r))
+		json_array_append_new(attached, json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)rows_int(r, 0),
+							  "name", *rows_text(r, 1) ? rows_text(r, 1) : rows_text(r, 2),
+							  "phone", rows_text(r, 2), "company", rows_text(r, 3)));
+	rows_done(r);
+	int64_t n_attached = user_admin_client_count(c->store, id);
 
-	int64_t candidates = store_int(c->store, 0, "SELECT count(*) FROM clients", SQL_END) - n_attached;
+	int64_t candidates = client_lookup_count(c->store) - n_attached;
 	json_t *d = page_data(c, title, "users");
 	if (candidates > 0 && candidates <= ATTACH_SELECT_MAX) {
-		st = store_stmt(c->store,
-			"SELECT c.id, c.name, c.phone FROM clients c "
-			"WHERE NOT EXISTS (SELECT 1 FROM client_members m WHERE m.user_id = :u AND m.client_id = c.id) "
-			"ORDER BY c.name COLLATE NOCASE, c.id",
-			SQL_INT(":u", id), SQL_END);
+		r = user_admin_unattached(c->store, id);
 		json_t *opts = json_array();
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *name = col_text(st, 1), *phone = col_text(st, 2);
-			json_array_append_new(opts, json_pack("{s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+		while (rows_next(r)) {
+			const char *name = rows_text(r, 1), *phone = rows_text(r, 2);
+			json_array_append_new(opts, json_pack("{s:I,s:s}", "id", (json_int_t)rows_int(r, 0),
 							      "label", *name ? arena_printf(c->arena, "%s (%s)", name, phone)
 									     : phone));
 		}
-		store_done(st);
+		rows_done(r);
 		json_object_set_new(d, "options", opts);
 	} else if (candidates > ATTACH_SELECT_MAX) {
 		json_object_set_new(d, "many_clients", json_true());
@@ -332,7 +317,7 @@ void h_user(Ctx *c)
 static int64_t target_user(Ctx *c)
 {
 	int64_t id = path_id(c, "id");
-	if (id <= 0 || store_int(c->store, 0, "SELECT count(*) FROM users WHERE id = :id", SQL_INT(":id", id), SQL_END) == 0) {
+	if (id <= 0 || !user_admin_exists(c->store, id)) {
 		respond_error(c, 404, "not_found", "There is no such user.", NULL);
 		return 0;
 	}
@@ -417,11 +402,10 @@ void h_user_attach(Ctx *c)
 	for (const char *p = want; *p && digits; p++)
 		digits = *p >= '0' && *p <= '9';
 	if (digits)
-		client = store_int(c->store, 0, "SELECT id FROM clients WHERE id = :id", SQL_INT(":id", strtoll(want, NULL, 10)),
-				   SQL_END);
+		client = client_lookup_id(c->store, strtoll(want, NULL, 10));
 	char e164[32];
 	if (!client && phone_e164(want, e164, sizeof e164) == 0)
-		client = store_int(c->store, 0, "SELECT id FROM clients WHERE phone = :p", SQL_TEXT(":p", e164), SQL_END);
+		client = client_lookup_by_phone(c->store, e164);
 	if (!client) {
 		user_page(c, 422, id, NULL,
 			  json_pack("{s:s,s:s,s:s}", "e_client",
@@ -429,8 +413,7 @@ void h_user_attach(Ctx *c)
 				    "client_text", text ? text : "", "error", "Nothing changed: correct the marked field."));
 		return;
 	}
-	int before = (int)store_int(c->store, 0, "SELECT count(*) FROM client_members WHERE user_id = :u AND client_id = :c",
-				    SQL_INT(":u", id), SQL_INT(":c", client), SQL_END);
+	int before = user_admin_is_member(c->store, id, client);
 	if (auth_attach(c->store, id, client, 1, c->actor) != 0) {
 		manage_store_failed(c, "attaching a client");
 		return;
@@ -447,7 +430,7 @@ void h_user_detach(Ctx *c)
 	if (!id)
 		return;
 	int64_t client = path_id(c, "client");
-	if (client <= 0 || store_int(c->store, 0, "SELECT count(*) FROM clients WHERE id = :id", SQL_INT(":id", client), SQL_END) == 0) {
+	if (client <= 0 || !client_lookup_exists(c->store, client)) {
 		respond_error(c, 404, "not_found", "There is no such client.", NULL);
 		return;
 	}

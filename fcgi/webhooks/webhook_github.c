@@ -21,6 +21,7 @@
 #include "core/config.h"
 #include "desk/desk.h"
 #include "desk/desk_tasks.h"
+#include "desk/github_links.h"
 #include "providers/github.h"
 #include "fcgi/handlers.h"
 
@@ -66,29 +67,13 @@ static const char *excerpt(Ctx *c, const char *text)
 	return out;
 }
 
-typedef struct {
-	int64_t task, client;
-	char state[16];
-	char url[512];
-} LinkedIssue;
+typedef GithubLink LinkedIssue;
 
 /* The issue row for number in the payload's repository.  1 found, 0 not. */
 static int find_issue(Ctx *c, json_t *payload, int64_t number, LinkedIssue *li)
 {
 	const char *repo = json_string_value(json_object_get(json_object_get(payload, "repository"), "full_name"));
-	sqlite3_stmt *st = store_stmt(c->store,
-		"SELECT g.task_id, g.client_id, g.state, coalesce(g.url, '') FROM github_issues g "
-		"WHERE g.number = :n AND g.repo = :r COLLATE NOCASE",
-		SQL_INT(":n", number), SQL_TEXT(":r", repo ? repo : ""), SQL_END);
-	int found = sqlite3_step(st) == SQLITE_ROW;
-	if (found) {
-		li->task = sqlite3_column_int64(st, 0);
-		li->client = sqlite3_column_int64(st, 1);
-		snprintf(li->state, sizeof li->state, "%s", col_text(st, 2));
-		snprintf(li->url, sizeof li->url, "%s", col_text(st, 3));
-	}
-	store_done(st);
-	return found;
+	return github_links_find(c->store, repo, number, li);
 }
 
 static int event_json(Ctx *c, const char *type, int64_t client, int64_t task, int64_t mid, json_t *d)
@@ -103,8 +88,7 @@ static int event_json(Ctx *c, const char *type, int64_t client, int64_t task, in
 /* Propose the resolution SMS as a draft for review.  0, or -1. */
 static int resolution_draft(Ctx *c, const LinkedIssue *li, int64_t number)
 {
-	char *name = store_text(c->store, "SELECT name FROM clients WHERE id = :id", SQL_INT(":id", li->client),
-				SQL_END);
+	char *name = github_links_client_name(c->store, li->client);
 	json_t *d = json_pack("{s:{s:I}}", "task", "id", (json_int_t)li->task);
 	if (name && *name)
 		json_object_set_new(d, "first_name", json_stringn(name, strcspn(name, " ")));
@@ -162,8 +146,7 @@ static const char *on_issues(Ctx *c, json_t *p, const char *action)
 	if (closed) {
 		if (strcmp(li.state, "closed") == 0)
 			return "already closed";
-		if (store_exec(c->store, "UPDATE github_issues SET state = 'closed', updated_at = :now WHERE task_id = :t",
-			       SQL_INT(":now", now), SQL_INT(":t", li.task), SQL_END) != SQLITE_OK)
+		if (github_links_set_closed(c->store, li.task, 1, now) != STORE_OK)
 			return NULL;
 		json_t *d = json_pack("{s:I,s:s}", "number", (json_int_t)number, "url", li.url);
 		json_object_set_new(d, "state_reason", reason ? json_string(reason) : json_null());
@@ -177,8 +160,7 @@ static const char *on_issues(Ctx *c, json_t *p, const char *action)
 	}
 	if (strcmp(li.state, "closed") != 0)
 		return "already open";
-	if (store_exec(c->store, "UPDATE github_issues SET state = 'open', updated_at = :now WHERE task_id = :t",
-		       SQL_INT(":now", now), SQL_INT(":t", li.task), SQL_END) != SQLITE_OK)
+	if (github_links_set_closed(c->store, li.task, 0, now) != STORE_OK)
 		return NULL;
 	json_t *d = json_pack("{s:I,s:s}", "number", (json_int_t)number, "url", li.url);
 	json_object_set_new(d, "by", sender ? json_string(sender) : json_null());
@@ -214,8 +196,7 @@ static const char *on_comment(Ctx *c, json_t *p, const char *action)
 	json_object_set_new(d, "url", url ? json_string(url) : json_null());
 	if (event_json(c, "github_comment", li.client, li.task, 0, d) != 0)
 		return NULL;
-	if (store_exec(c->store, "UPDATE tasks SET updated_at = :now WHERE id = :t", SQL_INT(":now", now_ms()),
-		       SQL_INT(":t", li.task), SQL_END) != SQLITE_OK)
+	if (github_links_touch_task(c->store, li.task, now_ms()) != STORE_OK)
 		return NULL;
 	return "comment recorded";
 }
@@ -279,17 +260,14 @@ void h_webhook_github(Ctx *c)
 		respond_error(c, 503, "db_busy", "The database is busy; redeliver later.", NULL);
 		return;
 	}
-	if (store_exec(c->store,
-		"INSERT INTO github_deliveries (delivery_id, event, action, received_at) VALUES (:d, :e, :a, :now) "
-		"ON CONFLICT (delivery_id) DO NOTHING",
-		SQL_TEXT(":d", delivery), SQL_TEXT(":e", event), SQL_TEXT(":a", action), SQL_INT(":now", now_ms()),
-		SQL_END) != SQLITE_OK) {
+	int fresh = github_links_record_delivery(c->store, delivery, event, action, now_ms());
+	if (fresh < 0) {
 		store_rollback(c->store);
 		json_decref(p);
 		respond_error(c, 503, "store_failed", "Could not record the delivery; redeliver later.", NULL);
 		return;
 	}
-	if (store_changes(c->store) == 0) {
+	if (fresh == 0) {
 		store_rollback(c->store);
 		json_decref(p);
 		ctx_log(c, "GitHub delivery %s (%s) seen before: ignored", delivery, event);
