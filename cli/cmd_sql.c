@@ -5,25 +5,26 @@
  *   switchboard sql [--db FILE] [--read-only] [--separator SEP] [--json] [SQL...]
  *
  * For the operator and for the tests, which read the database and now and
- * then change it (age a session, break a checksum) the way the sqlite3
+ * then change it (age a session, break a checksum) the way the SQLite
  * shell did: each SQL argument is a script of one or more statements, run
  * in order; with none, the script is read from standard input.  Rows are
  * printed as the shell's default list mode prints them: the columns'
  * text joined by '|' (--separator), NULL as nothing, one row per line.
  * --json prints the rows of each script as one JSON array of objects
- * instead (the sqlite3 shell's -json), nothing when there are none.
+ * instead (the SQLite shell's -json), nothing when there are none.
  *
- * The database is the configured one (SWITCHBOARD_DB), or FILE; it is
- * neither migrated nor checked against this program's schema, and
- * foreign keys are not enforced, as in the sqlite3 shell, so a test can
- * take out a row the desk itself would refuse to.  --read-only opens the
- * file read-only: nothing in it changes, not even its journal mode (for
- * a backup's copy).  An error prints the database's message on standard
+ * The database is the configured one (SWITCHBOARD_DB), or FILE, opened by
+ * store_open_console (lib/store/console.c): neither migrated nor checked
+ * against this program's schema, and foreign keys are not enforced, as in
+ * the SQLite shell, so a test can take out a row the desk itself would
+ * refuse to.  --read-only opens the file read-only: nothing in it
+ * changes, not even its journal mode (for a backup's copy).  An error prints the database's message on standard
  * error and exits 1; the statements before it stay done.
  */
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/util.h"
+#include "store/console.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -115,7 +116,7 @@ static int sql_usage(int rc)
 {
 	printf("Usage: switchboard sql [--db FILE] [--read-only] [--separator SEP] [--json] [SQL...]\n"
 	       "Run SQL against the database ($SWITCHBOARD_DB, or FILE) and print the rows: columns\n"
-	       "joined by '|' (or SEP), NULL as nothing, one row per line, as the sqlite3 shell's\n"
+	       "joined by '|' (or SEP), NULL as nothing, one row per line, as the SQLite shell's\n"
 	       "list mode does; --json prints each SQL argument's rows as a JSON array.  Each SQL\n"
 	       "argument may hold several statements; without one, standard input is read.  The\n"
 	       "database is not migrated and foreign keys are not enforced.  --read-only changes\n"
@@ -129,7 +130,7 @@ int cmd_sql(int argc, char **argv)
 		return sql_usage(0);
 	const char *db = NULL;
 	Printer p = {"|", 0, 0};
-	int flags = STORE_UNCHECKED, first = argc;
+	int readonly = 0, first = argc;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0) {
@@ -142,7 +143,7 @@ int cmd_sql(int argc, char **argv)
 		} else if (strcmp(a, "--json") == 0) {
 			p.json = 1;
 		} else if (strcmp(a, "--read-only") == 0) {
-			flags |= STORE_READONLY;
+			readonly = 1;
 		} else if (a[0] == '-' && a[1] == '-') {
 			fprintf(stderr, "switchboard sql: unknown option %s (see --help)\n", a);
 			return 2;
@@ -156,14 +157,13 @@ int cmd_sql(int argc, char **argv)
 	if (!db)
 		db = config_get("SWITCHBOARD_DB");
 	char *err = NULL;
-	Store *s = store_open(db, flags, &err);
+	Store *s = store_open_console(db, readonly, &err);
 	if (!s) {
 		fprintf(stderr, "switchboard sql: %s\n", err);
 		free(err);
 		return 1;
 	}
-	/* As in the sqlite3 shell (the store turns them on for the program). */
-	int rc = store_script(s, "PRAGMA foreign_keys = OFF", NULL, NULL, &err);
+	int rc = STORE_OK;
 	char *input = first == argc ? read_stdin() : NULL;
 	for (int i = first; rc == STORE_OK && (input || i < argc); i++) {
 		rc = store_script(s, input ? input : argv[i], print_row, &p, &err);
