@@ -24,6 +24,8 @@ int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 /* cmd_doctor.c */
 int cmd_doctor(int argc, char **argv);
+/* cmd_sql.c */
+int cmd_sql(int argc, char **argv);
 
 /* Load configuration and open the database (migrating it); prints the
  * error and returns NULL on failure. */

@@ -35,6 +35,7 @@
  * are not part of a backup.
  */
 #include "store/artifacts.h"
+#include "store/backup.h"
 #include "cli/cli.h"
 #include "core/config.h"
 #include "store/store.h"
@@ -173,108 +174,18 @@ static int exists(const char *path)
 
 /* ---- the database --------------------------------------------------------- */
 
-/* Copy the live database at src into the new file dst with the online
- * backup API, in one step (one read transaction, so one snapshot; writers
- * go on meanwhile in WAL mode).  The copy is switched to rollback-journal
- * mode so it is one self-contained file, and checked.  0 ok, -1 with *err. */
-static int db_snapshot(const char *src, const char *dst, char **err)
+static void census_table(void *arg, const char *name, int64_t rows)
 {
-	sqlite3 *from = NULL, *to = NULL;
-	int rc = -1;
-	if (!exists(src)) {
-		*err = xasprintf("there is no database at %s (is SWITCHBOARD_DATA right?)", src);
-		return -1;
-	}
-	if (sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		*err = xasprintf("cannot open %s: %s", src, sqlite3_errmsg(from));
-		goto out;
-	}
-	sqlite3_busy_timeout(from, 10000);
-	if (sqlite3_open_v2(dst, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		*err = xasprintf("cannot create %s: %s", dst, sqlite3_errmsg(to));
-		goto out;
-	}
-	sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
-	if (!b) {
-		*err = xasprintf("cannot start the database backup: %s", sqlite3_errmsg(to));
-		goto out;
-	}
-	int step;
-	for (int tries = 0; (step = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || step == SQLITE_LOCKED; tries++) {
-		if (tries >= 200)
-			break;
-		sqlite3_sleep(50);
-	}
-	sqlite3_backup_finish(b);
-	if (step != SQLITE_DONE) {
-		*err = xasprintf("the database backup failed: %s", sqlite3_errstr(step));
-		goto out;
-	}
-	char *emsg = NULL;
-	if (sqlite3_exec(to, "PRAGMA journal_mode=DELETE", NULL, NULL, &emsg) != SQLITE_OK) {
-		*err = xasprintf("cannot finish the database copy: %s", emsg ? emsg : "?");
-		sqlite3_free(emsg);
-		goto out;
-	}
-	sqlite3_stmt *st = NULL;
-	sqlite3_prepare_v2(to, "PRAGMA quick_check", -1, &st, NULL);
-	const char *verdict = st && sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-	if (!verdict || strcmp(verdict, "ok") != 0) {
-		*err = xasprintf("the database copy fails its integrity check: %s", verdict ? verdict : "no answer");
-		sqlite3_finalize(st);
-		goto out;
-	}
-	sqlite3_finalize(st);
-	rc = 0;
-out:
-	sqlite3_close(from);
-	if (to && sqlite3_close(to) != SQLITE_OK && rc == 0) {
-		*err = xasprintf("cannot close %s", dst);
-		rc = -1;
-	}
-	return rc;
+	json_object_set_new(arg, name, json_integer(rows));
 }
 
 /* Schema level and rows per table of the database file at path, into obj
  * ("schema": N, "tables": {name: rows}).  0 ok, -1 with *err. */
 static int db_describe(const char *path, json_t *obj, char **err)
 {
-	sqlite3 *db = NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		*err = xasprintf("cannot open %s: %s", path, sqlite3_errmsg(db));
-		sqlite3_close(db);
-		return -1;
-	}
-	sqlite3_stmt *st = NULL;
-	int rc = 0;
 	json_t *tables = json_object();
-	if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-				   "ORDER BY name", -1, &st, NULL) != SQLITE_OK) {
-		*err = xasprintf("cannot list the tables of %s: %s", path, sqlite3_errmsg(db));
-		rc = -1;
-	}
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		/* Table names come from the schema, never from input; %w quotes. */
-		char *sql = sqlite3_mprintf("SELECT count(*) FROM \"%w\"", (const char *)sqlite3_column_text(st, 0));
-		sqlite3_stmt *cnt = NULL;
-		if (sqlite3_prepare_v2(db, sql, -1, &cnt, NULL) == SQLITE_OK && sqlite3_step(cnt) == SQLITE_ROW) {
-			json_object_set_new(tables, (const char *)sqlite3_column_text(st, 0),
-					    json_integer(sqlite3_column_int64(cnt, 0)));
-		} else {
-			*err = xasprintf("cannot count the rows of %s: %s", sqlite3_column_text(st, 0), sqlite3_errmsg(db));
-			rc = -1;
-		}
-		sqlite3_finalize(cnt);
-		sqlite3_free(sql);
-	}
-	sqlite3_finalize(st);
 	int schema = 0;
-	if (rc == 0 && sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_migrations", -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			schema = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
+	int rc = store_file_census(path, &schema, census_table, tables, err);
 	json_object_set_new(obj, "schema", json_integer(schema));
 	json_object_set_new(obj, "tables", tables);
 	return rc;
@@ -569,7 +480,7 @@ int cmd_backup(int argc, char **argv)
 	const char *repo = config_get("SWITCHBOARD_ARTIFACTS");
 
 	/* The database first: see the file comment. */
-	if (db_snapshot(config_get("SWITCHBOARD_DB"), db_dst, &err) != 0 || chmod(db_dst, 0600) != 0 ||
+	if (store_backup_copy(config_get("SWITCHBOARD_DB"), db_dst, &err) != 0 || chmod(db_dst, 0600) != 0 ||
 	    db_describe(db_dst, m, &err) != 0 || add_file(files, dir, DB_FILE, &err) != 0)
 		goto out;
 	if (exists(repo)) {
@@ -674,28 +585,6 @@ static json_t *manifest_verified(const char *dir)
 	return m;
 }
 
-/* Does another process have the SQLite database at db open?  Every
- * connection to a WAL database holds a shared lock on byte 128 of the
- * -shm file (SQLite's "DMS" lock) while it is open.  Returns the pid, or 0. */
-static long db_in_use(const char *db)
-{
-	char *shm = xasprintf("%s-shm", db);
-	int fd = open(shm, O_RDONLY | O_CLOEXEC);
-	free(shm);
-	if (fd < 0)
-		return 0;
-	struct flock fl = {0};
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = 128;
-	fl.l_len = 1;
-	long pid = 0;
-	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
-		pid = fl.l_pid > 0 ? fl.l_pid : -1;
-	close(fd);
-	return pid;
-}
-
 /* Rows per table of the restored database equal the manifest's?  Prints
  * each difference.  0 equal, -1 not. */
 static int rows_match(const char *db, json_t *m)
@@ -765,7 +654,7 @@ int cmd_restore(int argc, char **argv)
 	}
 	const char *data = config_get("SWITCHBOARD_DATA"), *db = config_get("SWITCHBOARD_DB");
 	const char *repo = config_get("SWITCHBOARD_ARTIFACTS");
-	long pid = db_in_use(db);
+	long pid = store_file_in_use(db);
 	if (pid) {
 		fprintf(stderr, "switchboard restore: the database %s is open in another process (pid %ld); stop the "
 				"web server and the worker first\n", db, pid);

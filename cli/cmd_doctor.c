@@ -16,6 +16,7 @@
  */
 #include "cli/cli.h"
 #include "core/config.h"
+#include "desk/health.h"
 #include "providers/github.h"
 #include "core/http.h"
 #include "store/store.h"
@@ -310,9 +311,8 @@ static void check_database(Report *r)
 
 	/* The worker writes settings.worker_heartbeat about every 10 s
 	 * between jobs (lib/desk/worker.c, worker_heartbeat). */
-	int64_t at = have > 0 ? store_int(s, -1, "SELECT updated_at FROM settings WHERE name = 'worker_heartbeat'", SQL_END)
-			      : -1;
-	int64_t due = have > 0 ? store_int(s, 0, "SELECT count(*) FROM jobs WHERE state = 'queued'", SQL_END) : 0;
+	int64_t at = have > 0 ? health_worker_heartbeat(s) : -1;
+	int64_t due = have > 0 ? health_jobs_queued(s) : 0;
 	store_close(s);
 	if (at < 0) {
 		check(r, CK_FAIL, "worker", "start it: systemctl enable --now switchboard-worker (or `switchboard worker`)",

@@ -25,13 +25,15 @@
  * tasks (the bench's "1,000 new events").
  *
  * Everything is generated in memory, sorted by time, then written in one
- * transaction through prepared statements (named parameters, resolved to
- * indexes once), so a million events take seconds.  Deterministic for a
+ * transaction through lib/desk/seed.c (the store's cached statements, on
+ * a connection in bulk-load mode), so a million events take seconds.  Deterministic for a
  * given --seed and --end.  It only ever adds rows.
  */
 #include "cli/cli.h"
 #include "core/config.h"
 #include "desk/desk.h"
+#include "desk/seed.h"
+#include "store/bulk.h"
 #include "core/util.h"
 
 #include <math.h>
@@ -194,7 +196,7 @@ static const char *const msg_status_names[] = {"received", "draft", "queued", "a
 					       "delivered", "undelivered", "failed", "rejected"};
 
 typedef struct {
-	SClient *clients; size_t nclients;
+	SClient *clients; size_t nclients, capclients;
 	STask *tasks; size_t ntasks, captasks;
 	SEvent *evs; size_t nevs, capevs;
 	SMsg *msgs; size_t nmsgs, capmsgs;
@@ -599,35 +601,6 @@ static void adjust(Seed *sd, size_t want)
 
 /* ---- writing ---- */
 
-typedef struct {
-	sqlite3_stmt *st;
-	int idx[16];
-} Prep;
-
-/* Prepare sql and look up its named parameters once. */
-static int prep(sqlite3 *db, Prep *p, const char *sql, const char *const *names)
-{
-	if (sqlite3_prepare_v2(db, sql, -1, &p->st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "switchboard seed-demo: %s\n", sqlite3_errmsg(db));
-		return -1;
-	}
-	for (int i = 0; names[i]; i++)
-		p->idx[i] = sqlite3_bind_parameter_index(p->st, names[i]);
-	return 0;
-}
-
-static int run(sqlite3 *db, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "switchboard seed-demo: %s\n", sqlite3_errmsg(db));
-		return -1;
-	}
-	return 0;
-}
-
 static uint64_t mix64(uint64_t x)
 {
 	x ^= x >> 33;
@@ -655,65 +628,38 @@ static void classification_json(char *b, size_t n, const STask *tk, int conf, co
 		 type_names[tk->cls_type], urg_names[tk->cls_urgency], conf / 100.0, model);
 }
 
+/* Print why a write failed; -1. */
+static int write_failed(Store *s)
+{
+	fprintf(stderr, "switchboard seed-demo: %s\n", store_errmsg(s));
+	return -1;
+}
+
 static int write_all(Store *s, Seed *sd, int append)
 {
-	sqlite3 *db = store_db(s);
-	sqlite3_exec(db, "PRAGMA cache_size = -1048576", NULL, NULL, NULL);
+	store_bulk_load(s);
 	if (store_begin(s) != 0) {
 		fprintf(stderr, "switchboard seed-demo: the database is busy: %s\n", store_errmsg(s));
 		return -1;
 	}
-	static const char *const cnames[] = {":name", ":phone", ":email", ":company", ":summary", ":t", NULL};
-	static const char *const tnames[] = {":c", ":title", ":type", ":urg", ":status", ":route", ":conf", ":t", ":u",
-					     ":closed", NULL};
-	static const char *const mnames[] = {":c", ":task", ":dir", ":sid", ":from", ":to", ":body", ":status",
-					     ":type", ":urg", ":conf", ":ai", ":tr", ":author", ":t", NULL};
-	static const char *const enames[] = {":type", ":c", ":task", ":msg", ":actor", ":d", ":t", NULL};
-	static const char *const unames[] = {":c", ":p", ":m", ":pt", ":ct", ":t", NULL};
-	static const char *const xnames[] = {":status", ":u", ":closed", ":id", NULL};
-	Prep pc, pt, pm, pe, pu, px;
-	if (prep(db, &pc, "INSERT INTO clients (name, phone, email, company, summary, created_at, updated_at) "
-			  "VALUES (:name, :phone, :email, :company, :summary, :t, :t)", cnames) ||
-	    prep(db, &pt, "INSERT INTO tasks (client_id, title, type, urgency, status, route, confidence, created_at, "
-			  "updated_at, closed_at) VALUES (:c, :title, :type, :urg, :status, :route, :conf, :t, :u, :closed)",
-		 tnames) ||
-	    prep(db, &pm, "INSERT INTO messages (client_id, task_id, channel, direction, external_id, from_addr, to_addr, "
-			  "body, status, type, urgency, confidence, ai_generated, transport, author, created_at, updated_at) "
-			  "VALUES (:c, :task, 'sms', :dir, :sid, :from, :to, :body, :status, :type, :urg, :conf, :ai, :tr, "
-			  ":author, :t, :t)", mnames) ||
-	    prep(db, &pe, "INSERT INTO events (event_type, client_id, task_id, message_id, actor, details, created_at) "
-			  "VALUES (:type, :c, :task, :msg, :actor, :d, :t)", enames) ||
-	    prep(db, &pu, "INSERT INTO usage (client_id, purpose, provider, model, prompt_tokens, completion_tokens, "
-			  "created_at) VALUES (:c, :p, 'openai', :m, :pt, :ct, :t)", unames) ||
-	    prep(db, &px, "UPDATE tasks SET status = :status, updated_at = :u, closed_at = :closed WHERE id = :id", xnames))
-		goto fail;
 	const char *ourno = "+15005550006";
 	char buf[1024], sid[35], sum[128];
 	/* clients */
 	for (size_t i = 0; i < sd->nclients && !append; i++) {
 		SClient *c = &sd->clients[i];
 		for (int attempt = 0;; attempt++) {
-			sqlite3_bind_text(pc.st, pc.idx[0], c->name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(pc.st, pc.idx[1], c->phone, -1, SQLITE_STATIC);
-			sqlite3_bind_text(pc.st, pc.idx[2], c->email, -1, SQLITE_STATIC);
-			sqlite3_bind_text(pc.st, pc.idx[3], c->company, -1, SQLITE_STATIC);
 			snprintf(sum, sizeof sum, "%s of %s. Demo data.", c->name, c->company);
-			sqlite3_bind_text(pc.st, pc.idx[4], sum, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(pc.st, pc.idx[5], c->created_at);
-			int rc = sqlite3_step(pc.st);
-			sqlite3_reset(pc.st);
-			sqlite3_clear_bindings(pc.st);
-			if (rc == SQLITE_DONE)
+			c->id = seed_client(s, c->name, c->phone, c->email, c->company, sum, c->created_at);
+			if (c->id > 0)
 				break;
-			if (rc != SQLITE_CONSTRAINT || attempt > 50) {
-				fprintf(stderr, "switchboard seed-demo: %s\n", sqlite3_errmsg(db));
+			if (c->id < 0 || attempt > 50) {
+				write_failed(s);
 				goto fail;
 			}
 			/* the number exists already: take another */
 			snprintf(c->phone, sizeof c->phone, "+1%s555%04d", area_codes[rnd() % ARRAY_LEN(area_codes)],
 				 (int)(rnd() % 10000));
 		}
-		c->id = sqlite3_last_insert_rowid(db);
 	}
 	/* tasks (in order of their start, so ids follow time) */
 	for (size_t i = 0; i < sd->ntasks; i++) {
@@ -721,21 +667,14 @@ static int write_all(Store *s, Seed *sd, int append)
 		if (tk->existing)
 			continue;
 		char *title = desk_title_from_text(tk->body0);
-		sqlite3_bind_int64(pt.st, pt.idx[0], sd->clients[tk->client].id);
-		sqlite3_bind_text(pt.st, pt.idx[1], title, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(pt.st, pt.idx[2], type_names[tk->type], -1, SQLITE_STATIC);
-		sqlite3_bind_text(pt.st, pt.idx[3], urg_names[tk->urgency], -1, SQLITE_STATIC);
-		sqlite3_bind_text(pt.st, pt.idx[4], status_names[tk->status], -1, SQLITE_STATIC);
-		sqlite3_bind_text(pt.st, pt.idx[5], tk->route ? "HUMAN" : "AI", -1, SQLITE_STATIC);
-		sqlite3_bind_double(pt.st, pt.idx[6], floor(tk->confidence * 100) / 100);
-		sqlite3_bind_int64(pt.st, pt.idx[7], tk->start + 1000);
-		sqlite3_bind_int64(pt.st, pt.idx[8], tk->updated);
-		if (tk->closed_at)
-			sqlite3_bind_int64(pt.st, pt.idx[9], tk->closed_at);
+		tk->id = seed_task(s, sd->clients[tk->client].id, title, type_names[tk->type], urg_names[tk->urgency],
+				   status_names[tk->status], tk->route ? "HUMAN" : "AI", floor(tk->confidence * 100) / 100,
+				   tk->start + 1000, tk->updated, tk->closed_at);
 		free(title);
-		if (run(db, pt.st) != 0)
+		if (tk->id < 0) {
+			write_failed(s);
 			goto fail;
-		tk->id = sqlite3_last_insert_rowid(db);
+		}
 	}
 	/* events, and each message just before the event that creates it */
 	for (size_t i = 0; i < sd->nevs; i++) {
@@ -744,31 +683,27 @@ static int write_all(Store *s, Seed *sd, int append)
 		SClient *c = &sd->clients[e->client];
 		SMsg *m = e->msg >= 0 ? &sd->msgs[e->msg] : NULL;
 		if (m && !m->id && (e->kind == K_MSG_IN || e->kind == K_MSG_OUT)) {
-			sqlite3_bind_int64(pm.st, pm.idx[0], c->id);
-			sqlite3_bind_int64(pm.st, pm.idx[1], tk->id);
-			sqlite3_bind_text(pm.st, pm.idx[2], m->dir ? "out" : "in", -1, SQLITE_STATIC);
+			SeedMessage sm = {.client_id = c->id, .task_id = tk->id, .direction = m->dir ? "out" : "in",
+					  .from = m->dir ? ourno : c->phone, .to = m->dir ? c->phone : ourno,
+					  .body = m->body, .status = msg_status_names[m->status], .confidence = -1,
+					  .ai_generated = m->ai, .at = e->at};
 			if (!m->dir || m->status >= MS_ACCEPTED) {
 				sid_of(sid, "SM", (uint64_t)sd->sid_base, e->msg);
-				sqlite3_bind_text(pm.st, pm.idx[3], sid, -1, SQLITE_TRANSIENT);
+				sm.sid = sid;
 			}
-			sqlite3_bind_text(pm.st, pm.idx[4], m->dir ? ourno : c->phone, -1, SQLITE_STATIC);
-			sqlite3_bind_text(pm.st, pm.idx[5], m->dir ? c->phone : ourno, -1, SQLITE_STATIC);
-			sqlite3_bind_text(pm.st, pm.idx[6], m->body, -1, SQLITE_STATIC);
-			sqlite3_bind_text(pm.st, pm.idx[7], msg_status_names[m->status], -1, SQLITE_STATIC);
 			if (!m->dir) {
-				sqlite3_bind_text(pm.st, pm.idx[8], type_names[tk->cls_type], -1, SQLITE_STATIC);
-				sqlite3_bind_text(pm.st, pm.idx[9], urg_names[tk->cls_urgency], -1, SQLITE_STATIC);
-				sqlite3_bind_double(pm.st, pm.idx[10], floor(tk->confidence * 100) / 100);
+				sm.type = type_names[tk->cls_type];
+				sm.urgency = urg_names[tk->cls_urgency];
+				sm.confidence = floor(tk->confidence * 100) / 100;
 			} else {
-				sqlite3_bind_text(pm.st, pm.idx[12], m->status >= MS_ACCEPTED && m->status != MS_REJECTED
-									? "twilio" : NULL, -1, SQLITE_STATIC);
-				sqlite3_bind_text(pm.st, pm.idx[13], actor_name(m->author), -1, SQLITE_STATIC);
+				sm.transport = m->status >= MS_ACCEPTED && m->status != MS_REJECTED ? "twilio" : NULL;
+				sm.author = actor_name(m->author);
 			}
-			sqlite3_bind_int(pm.st, pm.idx[11], m->ai);
-			sqlite3_bind_int64(pm.st, pm.idx[14], e->at);
-			if (run(db, pm.st) != 0)
+			m->id = seed_message(s, &sm);
+			if (m->id < 0) {
+				write_failed(s);
 				goto fail;
-			m->id = sqlite3_last_insert_rowid(db);
+			}
 		}
 		const char *model = "gpt-4o-mini";
 		int64_t mid = m ? m->id : 0;
@@ -830,17 +765,12 @@ static int write_all(Store *s, Seed *sd, int append)
 		default:
 			continue;
 		}
-		sqlite3_bind_text(pe.st, pe.idx[0], kind_names[e->kind], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(pe.st, pe.idx[1], c->id);
-		if (tk && e->kind != K_MSG_IN)
-			sqlite3_bind_int64(pe.st, pe.idx[2], tk->id);
-		if (mid && e->kind != K_STATUS && e->kind != K_OVERRIDE && e->kind != K_SUMMARY)
-			sqlite3_bind_int64(pe.st, pe.idx[3], mid);
-		sqlite3_bind_text(pe.st, pe.idx[4], actor_name(e->actor), -1, SQLITE_STATIC);
-		sqlite3_bind_text(pe.st, pe.idx[5], buf, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(pe.st, pe.idx[6], e->at);
-		if (run(db, pe.st) != 0)
+		if (seed_event(s, kind_names[e->kind], c->id, tk && e->kind != K_MSG_IN ? tk->id : 0,
+			       mid && e->kind != K_STATUS && e->kind != K_OVERRIDE && e->kind != K_SUMMARY ? mid : 0,
+			       actor_name(e->actor), buf, e->at) != 0) {
+			write_failed(s);
 			goto fail;
+		}
 		/* LLM usage of the calls the event stands for */
 		const char *purpose = NULL;
 		int64_t ptok = 0, ctok = 0;
@@ -859,15 +789,9 @@ static int write_all(Store *s, Seed *sd, int append)
 			ptok = rnd_range(900, 2200);
 			ctok = rnd_range(80, 260);
 		}
-		if (purpose) {
-			sqlite3_bind_int64(pu.st, pu.idx[0], c->id);
-			sqlite3_bind_text(pu.st, pu.idx[1], purpose, -1, SQLITE_STATIC);
-			sqlite3_bind_text(pu.st, pu.idx[2], model, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(pu.st, pu.idx[3], ptok);
-			sqlite3_bind_int64(pu.st, pu.idx[4], ctok);
-			sqlite3_bind_int64(pu.st, pu.idx[5], e->at);
-			if (run(db, pu.st) != 0)
-				goto fail;
+		if (purpose && seed_usage(s, c->id, purpose, model, ptok, ctok, e->at) != 0) {
+			write_failed(s);
+			goto fail;
 		}
 	}
 	/* existing tasks that got more activity (--append) */
@@ -875,28 +799,13 @@ static int write_all(Store *s, Seed *sd, int append)
 		STask *tk = &sd->tasks[i];
 		if (!tk->existing || !tk->touched)
 			continue;
-		sqlite3_bind_text(px.st, px.idx[0], status_names[tk->status], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(px.st, px.idx[1], tk->updated);
-		if (tk->closed_at)
-			sqlite3_bind_int64(px.st, px.idx[2], tk->closed_at);
-		sqlite3_bind_int64(px.st, px.idx[3], tk->id);
-		if (run(db, px.st) != 0)
+		if (seed_task_update(s, tk->id, status_names[tk->status], tk->updated, tk->closed_at) != 0) {
+			write_failed(s);
 			goto fail;
+		}
 	}
-	sqlite3_finalize(pc.st);
-	sqlite3_finalize(pt.st);
-	sqlite3_finalize(pm.st);
-	sqlite3_finalize(pe.st);
-	sqlite3_finalize(pu.st);
-	sqlite3_finalize(px.st);
 	return store_commit(s);
 fail:
-	sqlite3_finalize(pc.st);
-	sqlite3_finalize(pt.st);
-	sqlite3_finalize(pm.st);
-	sqlite3_finalize(pe.st);
-	sqlite3_finalize(pu.st);
-	sqlite3_finalize(px.st);
 	store_rollback(s);
 	return -1;
 }
@@ -916,65 +825,64 @@ static int parse_count(const char *name, const char *v, long long min, long long
 	return 0;
 }
 
+static void existing_client(void *arg, int64_t id, const char *phone, int64_t created_at)
+{
+	Seed *sd = arg;
+	if (sd->nclients == sd->capclients) {
+		sd->capclients = sd->capclients ? sd->capclients * 2 : 64;
+		sd->clients = xrealloc(sd->clients, sd->capclients * sizeof *sd->clients);
+	}
+	SClient *c = &sd->clients[sd->nclients++];
+	memset(c, 0, sizeof *c);
+	c->id = id;
+	snprintf(c->phone, sizeof c->phone, "%s", phone);
+	c->created_at = created_at;
+}
+
+static void existing_task(void *arg, const SeedTask *t)
+{
+	Seed *sd = arg;
+	size_t lo = 0, hi = sd->nclients;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (sd->clients[mid].id < t->client_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == sd->nclients || sd->clients[lo].id != t->client_id)
+		return;
+	STask *tk = add_task(sd);
+	tk->existing = 1;
+	tk->id = t->id;
+	tk->client = (int32_t)lo;
+	for (int k = 0; k < 5; k++)
+		if (strcmp(t->type, type_names[k]) == 0)
+			tk->type = (int8_t)k;
+	for (int k = 0; k < 3; k++)
+		if (strcmp(t->urgency, urg_names[k]) == 0)
+			tk->urgency = (int8_t)k;
+	for (int k = 0; k < 4; k++)
+		if (strcmp(t->status, status_names[k]) == 0)
+			tk->status = tk->status0 = (int8_t)k;
+	tk->cls_type = tk->type;
+	tk->cls_urgency = tk->urgency;
+	tk->route = strcmp(t->route, "AI") == 0 ? 0 : 1;
+	tk->confidence = t->confidence;
+	tk->start = t->created_at;
+	tk->updated = t->updated_at;
+	tk->body0 = inbound[tk->type][0];
+}
+
 /* --append: the existing clients and open tasks. */
 static int load_existing(Store *s, Seed *sd)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT id, coalesce(phone, ''), created_at FROM clients ORDER BY id", SQL_END);
-	size_t cap = 64;
-	sd->clients = xcalloc(cap, sizeof *sd->clients);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (sd->nclients == cap) {
-			cap *= 2;
-			sd->clients = xrealloc(sd->clients, cap * sizeof *sd->clients);
-		}
-		SClient *c = &sd->clients[sd->nclients++];
-		memset(c, 0, sizeof *c);
-		c->id = sqlite3_column_int64(st, 0);
-		snprintf(c->phone, sizeof c->phone, "%s", col_text(st, 1));
-		c->created_at = sqlite3_column_int64(st, 2);
-	}
-	store_done(st);
+	seed_each_client(s, existing_client, sd);
 	if (!sd->nclients) {
 		fprintf(stderr, "switchboard seed-demo: --append needs clients in the database (run seed-demo first)\n");
 		return -1;
 	}
-	st = store_stmt(s, "SELECT t.id, t.client_id, t.type, t.urgency, t.status, t.route, coalesce(t.confidence, 0.9), "
-			   "t.created_at, t.updated_at FROM tasks t WHERE t.status != 'closed' ORDER BY t.id DESC LIMIT 5000",
-			SQL_END);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t cid = sqlite3_column_int64(st, 1);
-		size_t lo = 0, hi = sd->nclients;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			if (sd->clients[mid].id < cid)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo == sd->nclients || sd->clients[lo].id != cid)
-			continue;
-		STask *tk = add_task(sd);
-		tk->existing = 1;
-		tk->id = sqlite3_column_int64(st, 0);
-		tk->client = (int32_t)lo;
-		for (int k = 0; k < 5; k++)
-			if (strcmp(col_text(st, 2), type_names[k]) == 0)
-				tk->type = (int8_t)k;
-		for (int k = 0; k < 3; k++)
-			if (strcmp(col_text(st, 3), urg_names[k]) == 0)
-				tk->urgency = (int8_t)k;
-		for (int k = 0; k < 4; k++)
-			if (strcmp(col_text(st, 4), status_names[k]) == 0)
-				tk->status = tk->status0 = (int8_t)k;
-		tk->cls_type = tk->type;
-		tk->cls_urgency = tk->urgency;
-		tk->route = strcmp(col_text(st, 5), "AI") == 0 ? 0 : 1;
-		tk->confidence = sqlite3_column_double(st, 6);
-		tk->start = sqlite3_column_int64(st, 7);
-		tk->updated = sqlite3_column_int64(st, 8);
-		tk->body0 = inbound[tk->type][0];
-	}
-	store_done(st);
+	seed_each_open_task(s, existing_task, sd);
 	return 0;
 }
 
@@ -1027,13 +935,15 @@ int cmd_seed(int argc, char **argv)
 	sd.end = end ? end : now_ms();
 	/* SIDs differ between runs: the messages already there, the seed and
 	 * the events all go into them. */
-	sd.sid_base = (int64_t)mix64((uint64_t)store_int(s, 0, "SELECT max(id) FROM messages", SQL_END) ^
-				     mix64((uint64_t)seed) ^ mix64((uint64_t)store_int(s, 0, "SELECT max(id) FROM events", SQL_END) << 1));
+	SeedMarks marks;
+	seed_marks(s, &marks);
+	sd.sid_base = (int64_t)mix64((uint64_t)marks.last_message_id ^ mix64((uint64_t)seed) ^
+				     mix64((uint64_t)marks.last_event_id << 1));
 	int rc = 1;
 	if (append) {
 		if (load_existing(s, &sd) != 0)
 			goto out;
-		int64_t last = store_int(s, 0, "SELECT max(created_at) FROM events", SQL_END);
+		int64_t last = marks.last_event_at;
 		int64_t base = (last > 0 ? last : sd.end) + 1000;
 		/* A burst of activity in the ten minutes after the newest event:
 		 * what happens later (most replies) has not happened yet. */
@@ -1066,7 +976,7 @@ int cmd_seed(int argc, char **argv)
 		sd.clients = xcalloc(sd.nclients, sizeof *sd.clients);
 		int64_t from = sd.end - months * 30 * DAY_MS_;
 		size_t nf = ARRAY_LEN(first_names), nl = ARRAY_LEN(last_names);
-		int64_t phone_base = store_int(s, 0, "SELECT count(*) FROM clients", SQL_END);
+		int64_t phone_base = marks.clients;
 		for (size_t i = 0; i < sd.nclients; i++) {
 			SClient *c = &sd.clients[i];
 			size_t k = (i * 2713 + (size_t)seed * 7) % (nf * nl);

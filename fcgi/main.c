@@ -42,6 +42,7 @@ static const Command commands[] = {
 	{"backup", cmd_backup, "DIR", "write a consistent snapshot (database, documents, config) while running"},
 	{"restore", cmd_restore, "DIR [--force]", "bring a backup back into $SWITCHBOARD_DATA (checks, migrates)"},
 	{"doctor", cmd_doctor, "[--json]", "check configuration, permissions, public URL, providers, worker, reports"},
+	{"sql", cmd_sql, "[--db FILE] [--json] [SQL...]", "run SQL against the database and print the rows"},
 	{"help", cmd_help, "", "this list"},
 };
 

@@ -289,25 +289,25 @@ static int needs_details(EvKind k)
 	return k != EV_SUMMARY_UPDATED && k != EV_DRAFT_REJECTED && k != EV_OTHER && k != EV_ISSUE_CREATED;
 }
 
-void ev_decode(sqlite3_stmt *st, Ev *e)
+void ev_decode(Rows *st, Ev *e)
 {
 	memset(e, 0, sizeof *e);
-	e->id = sqlite3_column_int64(st, 0);
-	const char *type = col_text(st, 1);
+	e->id = rows_int(st, 0);
+	const char *type = rows_text(st, 1);
 	e->type_name = gen_intern(type);
-	e->client_id = sqlite3_column_int64(st, 2);
-	e->task_id = sqlite3_column_int64(st, 3);
-	e->message_id = sqlite3_column_int64(st, 4);
-	e->actor = gen_intern(col_text(st, 5));
-	e->at = sqlite3_column_int64(st, 7);
+	e->client_id = rows_int(st, 2);
+	e->task_id = rows_int(st, 3);
+	e->message_id = rows_int(st, 4);
+	e->actor = gen_intern(rows_text(st, 5));
+	e->at = rows_int(st, 7);
 	e->kind = (uint8_t)kind_of(e->type_name);
 	e->cls_type = e->cls_urgency = -1;
 	json_t *d = NULL;
 	if (needs_details((EvKind)e->kind)) {
-		const char *txt = (const char *)sqlite3_column_text(st, 6);
-		int n = sqlite3_column_bytes(st, 6);
+		const char *txt = rows_text_or_null(st, 6);
+		size_t n = rows_bytes(st, 6);
 		if (txt)
-			d = json_loadb(txt, (size_t)n, JSON_DECODE_ANY, NULL);
+			d = json_loadb(txt, n, JSON_DECODE_ANY, NULL);
 	}
 	if (!json_is_object(d)) {
 		json_decref(d);

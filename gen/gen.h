@@ -108,7 +108,7 @@ const char *gen_str(uint32_t i);
 
 /* Decode one events row (columns as in GEN_EVENT_COLS) into *e. */
 #define GEN_EVENT_COLS "id, event_type, client_id, task_id, message_id, actor, details, created_at"
-void ev_decode(sqlite3_stmt *st, Ev *e);
+void ev_decode(Rows *st, Ev *e);
 
 /* ---- tasks and clients ----------------------------------------------- */
 

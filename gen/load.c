@@ -11,7 +11,7 @@
 
 static int step_error(Gen *g, int rc, const char *what)
 {
-	if (rc == SQLITE_DONE)
+	if (rc == STORE_OK)
 		return 0;
 	fprintf(stderr, "switchboard-gen: reading %s: %s\n", what, store_errmsg(g->store));
 	return -1;
@@ -19,7 +19,7 @@ static int step_error(Gen *g, int rc, const char *what)
 
 int load_task_rows(Gen *g)
 {
-	sqlite3_stmt *st = store_stmt(g->store,
+	Rows *st = store_query(g->store,
 		"SELECT id, client_id, title, type, urgency, status, route, created_at, coalesce(closed_at, 0) "
 		"FROM tasks ORDER BY id", SQL_END);
 	/* Sized from the table's row count; titles go into one buffer (the
@@ -33,24 +33,24 @@ int load_task_rows(Gen *g)
 	buf_reset(titles);
 	buf_grow(titles, cap * 64);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rows_step(st)) == STORE_ROW) {
 		if (g->nrows == cap) {
 			cap *= 2;
 			g->rows = xrealloc(g->rows, cap * sizeof *g->rows);
 		}
 		TaskRow *r = &g->rows[g->nrows++];
-		r->id = sqlite3_column_int64(st, 0);
-		r->client_id = sqlite3_column_int64(st, 1);
-		const char *title = col_text(st, 2);
-		size_t tlen = (size_t)sqlite3_column_bytes(st, 2);
+		r->id = rows_int(st, 0);
+		r->client_id = rows_int(st, 1);
+		const char *title = rows_text(st, 2);
+		size_t tlen = rows_bytes(st, 2);
 		r->title = (char *)(uintptr_t)titles->len;
 		buf_append(titles, title, tlen + 1);
-		r->type = (int8_t)gen_type_index(col_text(st, 3));
-		r->urgency = (int8_t)gen_urg_index(col_text(st, 4));
-		r->status = (int8_t)gen_status_index(col_text(st, 5));
-		r->route = strcmp(col_text(st, 6), "AI") == 0 ? ROUTE_AI : ROUTE_HUMAN;
-		r->created_at = sqlite3_column_int64(st, 7);
-		r->closed_at = sqlite3_column_int64(st, 8);
+		r->type = (int8_t)gen_type_index(rows_text(st, 3));
+		r->urgency = (int8_t)gen_urg_index(rows_text(st, 4));
+		r->status = (int8_t)gen_status_index(rows_text(st, 5));
+		r->route = strcmp(rows_text(st, 6), "AI") == 0 ? ROUTE_AI : ROUTE_HUMAN;
+		r->created_at = rows_int(st, 7);
+		r->closed_at = rows_int(st, 8);
 		/* The CHECK constraints make these impossible; be safe anyway. */
 		if (r->type < 0)
 			r->type = TYPE_OTHER;
@@ -63,7 +63,7 @@ int load_task_rows(Gen *g)
 				     r->created_at, r->closed_at};
 		r->hash = hash_fast(hash_fast(HASH_SEED, fields, sizeof fields), title, tlen);
 	}
-	store_done(st);
+	rows_done(st);
 	for (size_t i = 0; i < g->nrows; i++)
 		g->rows[i].title = titles->s + (uintptr_t)g->rows[i].title;
 	return step_error(g, rc, "tasks");
@@ -71,46 +71,46 @@ int load_task_rows(Gen *g)
 
 int load_client_rows(Gen *g)
 {
-	sqlite3_stmt *st = store_stmt(g->store,
+	Rows *st = store_query(g->store,
 		"SELECT id, name, coalesce(phone, ''), coalesce(company, ''), created_at FROM clients ORDER BY id",
 		SQL_END);
 	size_t cap = 256;
 	g->clients = xmalloc(cap * sizeof *g->clients);
 	g->nclients = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rows_step(st)) == STORE_ROW) {
 		if (g->nclients == cap) {
 			cap *= 2;
 			g->clients = xrealloc(g->clients, cap * sizeof *g->clients);
 		}
 		ClientRow *c = &g->clients[g->nclients++];
-		c->id = sqlite3_column_int64(st, 0);
-		c->name = xstrdup(col_text(st, 1));
-		c->phone = xstrdup(col_text(st, 2));
-		c->company = xstrdup(col_text(st, 3));
-		c->created_at = sqlite3_column_int64(st, 4);
+		c->id = rows_int(st, 0);
+		c->name = xstrdup(rows_text(st, 1));
+		c->phone = xstrdup(rows_text(st, 2));
+		c->company = xstrdup(rows_text(st, 3));
+		c->created_at = rows_int(st, 4);
 		uint64_t h = hash_i64(HASH_SEED, c->id);
 		h = hash_str(h, c->name);
 		h = hash_str(h, c->phone);
 		h = hash_str(h, c->company);
 		c->hash = hash_i64(h, c->created_at);
 	}
-	store_done(st);
+	rows_done(st);
 	return step_error(g, rc, "clients");
 }
 
 int load_events_after(Gen *g, int64_t after_id, void (*fn)(Gen *, Ev *, void *), void *arg)
 {
-	sqlite3_stmt *st = store_stmt(g->store,
+	Rows *st = store_query(g->store,
 		"SELECT " GEN_EVENT_COLS " FROM events WHERE id > :after ORDER BY id",
 		SQL_INT(":after", after_id), SQL_END);
 	int rc;
 	Ev e;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rows_step(st)) == STORE_ROW) {
 		ev_decode(st, &e);
 		fn(g, &e, arg);
 	}
-	store_done(st);
+	rows_done(st);
 	return step_error(g, rc, "events");
 }
 
@@ -138,14 +138,14 @@ long load_task_events(Gen *g, int64_t task_id, Ev **out)
 {
 	Ev *evs = NULL, e;
 	size_t n = 0, cap = 0;
-	sqlite3_stmt *st = store_stmt(g->store,
+	Rows *st = store_query(g->store,
 		"SELECT " GEN_EVENT_COLS " FROM events WHERE task_id = :t ORDER BY id", SQL_INT(":t", task_id), SQL_END);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rows_step(st)) == STORE_ROW) {
 		ev_decode(st, &e);
 		push_ev(&evs, &n, &cap, &e);
 	}
-	store_done(st);
+	rows_done(st);
 	if (step_error(g, rc, "a task's events") < 0) {
 		free(evs);
 		return -1;
@@ -156,16 +156,16 @@ long load_task_events(Gen *g, int64_t task_id, Ev **out)
 	for (size_t i = 0; i < own; i++) {
 		if (evs[i].kind != EV_CLASSIFIED || !evs[i].message_id)
 			continue;
-		st = store_stmt(g->store,
+		st = store_query(g->store,
 			"SELECT " GEN_EVENT_COLS " FROM events WHERE message_id = :m AND event_type = 'message_in' "
 			"ORDER BY id LIMIT 1", SQL_INT(":m", evs[i].message_id), SQL_END);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
+		rc = rows_step(st);
+		if (rc == STORE_ROW) {
 			ev_decode(st, &e);
 			push_ev(&evs, &n, &cap, &e);
 		}
-		store_done(st);
-		if (rc != SQLITE_ROW && step_error(g, rc, "a message's events") < 0) {
+		rows_done(st);
+		if (rc != STORE_ROW && step_error(g, rc, "a message's events") < 0) {
 			free(evs);
 			return -1;
 		}
@@ -182,17 +182,17 @@ long load_task_events(Gen *g, int64_t task_id, Ev **out)
 int load_usage_after(Gen *g, int64_t after_id,
 		     void (*fn)(Gen *, int64_t, int64_t, const char *, int64_t, int64_t, void *), void *arg)
 {
-	sqlite3_stmt *st = store_stmt(g->store,
+	Rows *st = store_query(g->store,
 		"SELECT id, coalesce(client_id, 0), created_at, model, prompt_tokens, completion_tokens "
 		"FROM usage WHERE id > :after ORDER BY id", SQL_INT(":after", after_id), SQL_END);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
+	while ((rc = rows_step(st)) == STORE_ROW) {
+		int64_t id = rows_int(st, 0);
 		if (id > g->last_usage_id)
 			g->last_usage_id = id;
-		fn(g, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), col_text(st, 3),
-		   sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5), arg);
+		fn(g, rows_int(st, 1), rows_int(st, 2), rows_text(st, 3),
+		   rows_int(st, 4), rows_int(st, 5), arg);
 	}
-	store_done(st);
+	rows_done(st);
 	return step_error(g, rc, "usage");
 }

@@ -241,7 +241,7 @@ static int generate(const char *out, const char *gen_dir, int full, int quiet, i
 		return 1;
 	}
 	/* One read transaction: every query sees the same snapshot. */
-	if (sqlite3_exec(store_db(g.store), "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (store_read_begin(g.store) != 0) {
 		fprintf(stderr, "switchboard-gen: cannot start reading: %s\n", store_errmsg(g.store));
 		store_close(g.store);
 		free(g.set.prices);
@@ -271,7 +271,7 @@ static int generate(const char *out, const char *gen_dir, int full, int quiet, i
 	g.run = (g.run > hv ? g.run : hv) + 1;
 
 	int rc = rows == 0 ? build(&g) : -1;
-	sqlite3_exec(store_db(g.store), "COMMIT", NULL, NULL, NULL);
+	store_read_end(g.store);
 	/* Deleting old pages is spread over runs: a little each time. */
 	site_cleanup(&g, g.full ? 3000 : 150);
 	gen_phase("old versions removed");

@@ -190,7 +190,7 @@ done <<<"$readme_cmds"
 # The simulated SMS becomes a task (the worker started by make run).
 tasks=0
 for _ in $(seq 100); do
-    tasks=$(in_root "sqlite3 /root/switchboard/data/switchboard.db 'SELECT count(*) FROM tasks'" 2>/dev/null)
+    tasks=$(in_root "cd /root/switchboard && bin/switchboard sql 'SELECT count(*) FROM tasks'" 2>/dev/null)
     [ "${tasks:-0}" -gt 0 ] 2>/dev/null && break
     sleep 0.2
 done

@@ -8,7 +8,7 @@
 # report.
 
 set -u
-# The system's own tools first: the tests run python3, curl and sqlite3
+# The system's own tools first: the tests run python3 and curl
 # thousands of times, and a version manager's shim earlier in PATH (pyenv's
 # python3 is a shell script that starts several more) makes each call
 # many times slower.  `make deps` installs the Debian ones.
@@ -153,8 +153,9 @@ http() {
 status_of() { head -n1 <<<"$1"; }
 body_of() { tail -n +2 <<<"$1"; }
 header() { grep -i "^$1:" "$SB_TMP/h" | head -n1 | cut -d: -f2- | sed 's/^ //; s/\r$//'; }
-# sql QUERY: run a query against the test database
-sql() { sqlite3 -cmd '.timeout 5000' "$SWITCHBOARD_DATA/switchboard.db" "$@"; }
+# sql QUERY...: run SQL against the test database (switchboard sql: rows as
+# the sqlite3 shell's list mode prints them; no QUERY reads standard input)
+sql() { "$SB_BIN" sql "$@"; }
 
 # fake_start NAME: start tests/fakes/fake_NAME.py on a free port; sets
 # FAKE_<NAME>_URL (e.g. FAKE_TWILIO_URL) and logs to $SB_TMP/fake_NAME.log.

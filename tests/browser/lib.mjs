@@ -78,8 +78,7 @@ export function sql(query, ...params) {
         const v = params[i++];
         return typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`;
     });
-    const db = path.join(env.data, 'switchboard.db');
-    return execFileSync('sqlite3', ['-cmd', '.timeout 5000', db, q], { encoding: 'utf8' }).trim();
+    return sb('sql', '--db', path.join(env.data, 'switchboard.db'), q).trim();
 }
 
 // ---- output --------------------------------------------------------------

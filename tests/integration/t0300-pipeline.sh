@@ -73,8 +73,7 @@ is "$(sql "SELECT status FROM messages WHERE external_id='$sid'")" delivered "an
 
 # Staff reply to a client (the API path): queued, sent by the worker.
 send_reply() { # send_reply BODY: queue an outbound SMS to the first client
-    sqlite3 "$SWITCHBOARD_DATA/switchboard.db" ".timeout 5000" \
-      "INSERT INTO messages (client_id, channel, direction, from_addr, to_addr, body, status, author, created_at, updated_at)
+    sql "INSERT INTO messages (client_id, channel, direction, from_addr, to_addr, body, status, author, created_at, updated_at)
        VALUES (1, 'sms', 'out', '+15005550006', '$2', '$1', 'queued', 'test', 0, 0);
        INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at, updated_at)
        VALUES ('send', json_object('message_id', last_insert_rowid()), 'send:' || last_insert_rowid(), 0, 0, 0);"

@@ -28,7 +28,7 @@ SITE=$SB_TMP/site
 ok $? "site built"
 
 # What identifies each client, one pattern per line.
-sql -separator $'\t' "SELECT id, name, coalesce(phone, ''), coalesce(email, ''), coalesce(company, '') FROM clients" > "$SB_TMP/clients.tsv"
+sql --separator $'\t' "SELECT id, name, coalesce(phone, ''), coalesce(email, ''), coalesce(company, '') FROM clients" > "$SB_TMP/clients.tsv"
 n=$(wc -l < "$SB_TMP/clients.tsv")
 checked=0 leaks=0
 while IFS=$'\t' read -r id name phone email company; do

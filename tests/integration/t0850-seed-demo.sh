@@ -53,7 +53,7 @@ ok $? "LLM usage rows"
 ok $? "some tasks have no reply yet"
 
 # Deterministic for a seed.
-sig() { sqlite3 "$1" "SELECT group_concat(event_type || created_at, ',') FROM (SELECT event_type, created_at FROM events ORDER BY id)" | md5sum; }
+sig() { sql --db "$1" "SELECT group_concat(event_type || created_at, ',') FROM (SELECT event_type, created_at FROM events ORDER BY id)" | md5sum; }
 mkdir -p "$SB_TMP/again"
 SWITCHBOARD_DATA=$SB_TMP/again "$SB_BIN" seed-demo --clients 9 --tasks 150 --events 1600 --end $END --seed 11 >/dev/null
 is "$(sig "$SB_TMP/again/switchboard.db")" "$(sig "$SWITCHBOARD_DATA/switchboard.db")" "the same seed makes the same events"

@@ -58,7 +58,7 @@ wait "$SMS_LOOP" "$DOC_LOOP"
 is "$(ls "$BK" | sort | tr '\n' ' ')" "artifacts.bundle manifest.json switchboard.conf switchboard.db " "the backup's files"
 is "$(stat -c %a "$BK/switchboard.conf" "$BK/switchboard.db" | tr '\n' ' ')" "600 600 " "config and database copies are private (0600)"
 is "$(cat "$BK/switchboard.conf")" "SLA_URGENT_MINUTES = 45" "the config file is in the backup"
-bq() { sqlite3 "$BK/switchboard.db" "$@"; }
+bq() { sql --db "$BK/switchboard.db" --read-only "$@"; }
 is "$(bq 'PRAGMA integrity_check')" ok "the database copy is intact"
 is "$(bq 'PRAGMA foreign_key_check' | wc -l)" 0 "no dangling references in the snapshot"
 is "$(bq 'PRAGMA journal_mode')" delete "the copy is one self-contained file"
@@ -86,7 +86,7 @@ NEW=$SB_TMP/restored
 out=$(SWITCHBOARD_DATA=$NEW "$SB_BIN" restore "$BK" 2>&1)
 ok $? "restore into a fresh data directory"
 like "$out" "restored $NEW from $BK" "restore says what it did"
-rq() { sqlite3 -cmd '.timeout 5000' "$NEW/switchboard.db" "$@"; }
+rq() { sql --db "$NEW/switchboard.db" "$@"; }
 same=0
 for t in $(bq "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"); do
     a=$(bq "SELECT * FROM \"$t\" ORDER BY 1" | sha256sum)
@@ -136,7 +136,7 @@ out=$("$SB_BIN" restore --force "$BK" 2>&1)
 ok $? "restore --force succeeds"
 aside=$(ls -d "$NEW"/replaced-* 2>/dev/null | head -n1)
 like "$aside" "replaced-[0-9]{8}T[0-9]{6}Z$" "the replaced files are kept aside"
-is "$(sqlite3 "$aside/switchboard.db" "SELECT value FROM settings WHERE name = 'marker'")" old "the old database is among them"
+is "$(sql --db "$aside/switchboard.db" --read-only "SELECT value FROM settings WHERE name = 'marker'")" old "the old database is among them"
 is "$(rq "SELECT count(*) FROM settings WHERE name = 'marker'")" 0 "the restored database is the backup's"
 
 DAMAGED=$SB_TMP/damaged
@@ -156,9 +156,9 @@ else
     cp -r "$BK" "$OLD"
     ver=$((10#${last%%_*}))
     for t in $(grep -oiE 'CREATE TABLE (IF NOT EXISTS )?[a-z_]+' "$SB_ROOT/migrations/$last" | awk '{print $NF}'); do
-        sqlite3 "$OLD/switchboard.db" "DROP TABLE $t"
+        sql --db "$OLD/switchboard.db" "DROP TABLE $t"
     done
-    sqlite3 "$OLD/switchboard.db" "DELETE FROM schema_migrations WHERE version = $ver"
+    sql --db "$OLD/switchboard.db" "DELETE FROM schema_migrations WHERE version = $ver"
     python3 - "$OLD" <<'PY'
 import hashlib, json, os, sqlite3, sys
 d = sys.argv[1]
@@ -176,7 +176,7 @@ PY
     out=$(SWITCHBOARD_DATA=$SB_TMP/fromold "$SB_BIN" restore "$OLD" 2>&1)
     ok $? "a backup from an older schema restores"
     like "$out" "applied migration $last" "and is migrated"
-    is "$(sqlite3 "$SB_TMP/fromold/switchboard.db" 'SELECT max(version) FROM schema_migrations')" \
+    is "$(sql --db "$SB_TMP/fromold/switchboard.db" 'SELECT max(version) FROM schema_migrations')" \
        "$(sql 'SELECT max(version) FROM schema_migrations')" "to the current schema"
 fi
 
